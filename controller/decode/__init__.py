@@ -1,0 +1,1 @@
+"""Decoders: matching built from a detector error model, erasure-aware decoding."""

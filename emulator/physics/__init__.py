@@ -1,0 +1,1 @@
+"""Component models of photonic hardware, validated against QuTiP."""

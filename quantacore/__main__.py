@@ -1,0 +1,5 @@
+import sys
+
+from quantacore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Offline QEC baseline studies: thresholds, overhead, plots."""
