@@ -1,0 +1,114 @@
+"""Ingest: a batch of time tags -> per-round measurement outcomes and erasure flags of every readout slot.
+
+Tolerant of what real detectors produce: jitter (a click counts if it falls within the slot's window), dark
+counts (on an empty rail they make a two-rail event, flagged; outside any window they are counted as stray),
+afterpulses within a window (a rail counts once), tags on channels that read no qubit (stray), and the
+time tagger's own records: overflow intervals, missed-event and error records mark the affected rounds
+`INCOMPLETE` rather than being silently ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from protocols.channel_map import ChannelMap
+from protocols.errors import DecodeError
+from protocols.timetags import TIMETAG_DTYPE, RecordType
+
+#: Flag bits of `IngestResult.flags`.
+NO_CLICK = np.uint8(1)  # neither rail clicked: the photon was lost (heralded erasure)
+BOTH_RAILS = np.uint8(2)  # both rails clicked: dark count or multi-photon event (false herald)
+INCOMPLETE = np.uint8(4)  # the tagger reported overflow, missed events or an error during this round
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Outcomes of rounds [first_round, first_round + n_rounds) for every slot of the channel map."""
+
+    first_round: int
+    outcomes: np.ndarray  # uint8 (n_rounds, n_slots): 1 where rail 1 clicked alone, else 0
+    flags: np.ndarray  # uint8 (n_rounds, n_slots): OR of NO_CLICK, BOTH_RAILS, INCOMPLETE
+    stray_tags: int  # TAG records on unmapped channels, outside every window, or outside the rounds
+    missed_events: int  # sum of the `missed` fields of MISSED_EVENTS records
+
+
+@numba.njit(cache=True, nogil=True)
+def _bin_tags(types, channels, times, lut, slot_ps, period, window, epoch, first_round, clicks, incomplete):
+    n_rounds = clicks.shape[0]
+    stray = 0
+    overflow_start = -1
+    in_overflow = False
+    for i in range(types.shape[0]):
+        ty = types[i]
+        rel = times[i] - epoch
+        r = rel // period - first_round
+        if ty == 0:  # TAG
+            ch = channels[i]
+            if ch < 0 or ch >= lut.shape[0] or lut[ch] < 0 or r < 0 or r >= n_rounds:
+                stray += 1
+                continue
+            code = lut[ch]
+            slot = code >> 1
+            off = rel - (r + first_round) * period
+            if abs(off - slot_ps[slot]) > window:
+                stray += 1
+                continue
+            clicks[r, slot] |= np.uint8(1 << (code & 1))
+        elif ty == 2:  # OVERFLOW_BEGIN
+            in_overflow = True
+            overflow_start = r
+        elif ty == 3:  # OVERFLOW_END
+            lo = max(overflow_start if in_overflow else r, 0)
+            for k in range(lo, min(r + 1, n_rounds)):
+                incomplete[k] = 1
+            in_overflow = False
+        else:  # ERROR or MISSED_EVENTS: the round it falls in cannot be trusted
+            if 0 <= r < n_rounds:
+                incomplete[r] = 1
+    if in_overflow:
+        for k in range(max(overflow_start, 0), n_rounds):
+            incomplete[k] = 1
+    return stray
+
+
+class Ingest:
+    """Configure once with a channel map and clock epoch; call on each time-tag batch."""
+
+    def __init__(self, channel_map: ChannelMap, epoch_ps: int = 0) -> None:
+        """Prepare the channel lookup for `channel_map`; times are ps since `epoch_ps`."""
+        self.channel_map = channel_map
+        self.epoch_ps = int(epoch_ps)
+        self._lut = channel_map.channel_lookup()
+
+    def __call__(self, tags: np.ndarray, first_round: int, n_rounds: int) -> IngestResult:
+        """Bin `tags` (TIMETAG_DTYPE, any order) into rounds [first_round, first_round + n_rounds)."""
+        if not isinstance(tags, np.ndarray) or tags.dtype != TIMETAG_DTYPE:
+            got = getattr(tags, "dtype", type(tags).__name__)
+            raise DecodeError(f"ingest expects a TIMETAG_DTYPE array, got {got}")
+        if n_rounds < 0 or first_round < 0:
+            raise DecodeError(f"ingest: first_round ({first_round}) and n_rounds ({n_rounds}) must be >= 0")
+        cm = self.channel_map
+        clicks = np.zeros((n_rounds, cm.n_slots), dtype=np.uint8)
+        incomplete = np.zeros(n_rounds, dtype=np.uint8)
+        stray = _bin_tags(
+            tags["type"],
+            tags["channel"],
+            tags["time_ps"],
+            self._lut,
+            cm.slot_ps,
+            np.int64(cm.round_period_ps),
+            np.int64(cm.window_ps),
+            np.int64(self.epoch_ps),
+            np.int64(first_round),
+            clicks,
+            incomplete,
+        )
+        missed_mask = tags["type"] == RecordType.MISSED_EVENTS
+        missed = int(tags["missed"][missed_mask].sum(dtype=np.int64)) if missed_mask.any() else 0
+        outcomes = (clicks == 2).view(np.uint8)
+        flags = np.where(clicks == 0, NO_CLICK, np.where(clicks == 3, BOTH_RAILS, np.uint8(0))).astype(np.uint8)
+        flags |= (incomplete * INCOMPLETE)[:, None]
+        return IngestResult(int(first_round), outcomes, flags, int(stray), missed)
