@@ -1,0 +1,142 @@
+"""The memory-experiment circuit every code family shares: prepare, extract syndromes, measure.
+
+The builder emits ideal operations only and calls the `NoiseHooks` at each place noise acts. Every
+measurement-record lookback is computed from absolute measurement indices read from
+`circuit.num_measurements` when the measurement is appended, because hooks may append measurements
+(heralds) of their own anywhere.
+
+Circuit of one round (TICK between layers):
+  round_start(data) ; H on ancillas that measure a check with an X part ; after_1q_layer
+  for each schedule layer: CX/CZ ; after_2q_layer(pairs, idle)
+  H on the same ancillas ; after_1q_layer ; before_measure(ancillas) ; MR ; after_reset(ancillas)
+  detectors (x, y, t=round)
+
+Gates: an ancilla whose check is all-Z stays in Z and collects parities with CX data -> ancilla (as
+stim's generated circuits do); any other ancilla is prepared in |+> by H and applies its check
+controlled on itself: CX ancilla -> data for X, CZ ancilla, data for Z.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import stim
+
+from protocols.codes.hooks import Basis, NoiseHooks
+from protocols.codes.layout import CodeLayout, Pauli
+from protocols.errors import CodeError
+
+
+def build_memory(
+    lay: CodeLayout,
+    noise: NoiseHooks,
+    data_basis: Mapping[int, Basis],
+    checks: Sequence[int],
+    observable: Sequence[int],
+) -> stim.Circuit:
+    """Memory circuit of `lay`: data prepared and measured in `data_basis`, `checks` deterministic.
+
+    `checks` are the ancillas whose check is a product of the single-qubit preparations (detectors
+    from round 0) and of the final data measurements (final detectors); `observable` the data qubits
+    whose final outcomes form logical observable 0.
+    """
+    rounds = lay.spec.rounds
+    all_qubits = lay.all_qubits
+    ancillas = lay.ancillas
+    supports = {a: lay.check_support(a) for a in ancillas}
+    for a in checks:
+        for q, p in supports[a]:
+            if data_basis[q] != p:
+                raise CodeError(
+                    f"{lay.spec!r}: check of ancilla {a} applies {p} to data qubit {q}, which is "
+                    f"prepared in basis {data_basis[q]}; the check cannot be deterministic"
+                )
+    h_ancillas = tuple(a for a in ancillas if any(p == "X" for _, p in supports[a]))
+    by_basis: dict[Basis, list[int]] = {"Z": [], "X": []}
+    for q in lay.data_qubits:
+        by_basis[data_basis[q]].append(q)
+
+    c = stim.Circuit()
+    for q, (x, y) in lay.coords.items():
+        c.append("QUBIT_COORDS", [q], [x, y])
+
+    for basis, qs in by_basis.items():
+        if qs:
+            c.append("R" if basis == "Z" else "RX", qs)
+            noise.after_reset(c, qs, basis, "data")
+    c.append("R", ancillas)
+    noise.after_reset(c, ancillas, "Z", "ancilla")
+
+    last: dict[int, int] = {}  # ancilla -> absolute index of its latest measurement
+    for r in range(rounds):
+        c.append("TICK")
+        noise.round_start(c, lay.data_qubits, r)
+        if h_ancillas:
+            _h_layer(c, noise, h_ancillas, all_qubits)
+        for layer in lay.schedule:
+            _entangling_layer(c, noise, layer, h_ancillas, all_qubits)
+        if h_ancillas:
+            _h_layer(c, noise, h_ancillas, all_qubits)
+        noise.before_measure(c, ancillas, "Z", "ancilla")
+        base = c.num_measurements
+        c.append("MR", ancillas)
+        now = {a: base + k for k, a in enumerate(ancillas)}
+        noise.after_reset(c, ancillas, "Z", "ancilla")
+        for a in ancillas:
+            if r == 0 and a not in checks:
+                continue
+            recs = [now[a]] if r == 0 else [now[a], last[a]]
+            _detector(c, recs, (*lay.coords[a], float(r)))
+        last = now
+
+    final: dict[int, int] = {}
+    for basis, qs in by_basis.items():
+        if qs:
+            noise.before_measure(c, qs, basis, "data")
+            base = c.num_measurements
+            c.append("M" if basis == "Z" else "MX", qs)
+            final.update({q: base + k for k, q in enumerate(qs)})
+    for a in checks:
+        recs = [final[q] for q, _ in supports[a]] + [last[a]]
+        _detector(c, recs, (*lay.coords[a], float(rounds)))
+    n = c.num_measurements
+    c.append("OBSERVABLE_INCLUDE", [stim.target_rec(final[q] - n) for q in observable], [0])
+    return c
+
+
+def _detector(c: stim.Circuit, absolute: Sequence[int], coords: tuple[float, ...]) -> None:
+    n = c.num_measurements
+    c.append("DETECTOR", [stim.target_rec(k - n) for k in sorted(absolute, reverse=True)], list(coords))
+
+
+def _h_layer(c: stim.Circuit, noise: NoiseHooks, qubits: Sequence[int], all_qubits: Sequence[int]) -> None:
+    busy = set(qubits)
+    c.append("H", qubits)
+    noise.after_1q_layer(c, qubits, [q for q in all_qubits if q not in busy])
+    c.append("TICK")
+
+
+def _entangling_layer(
+    c: stim.Circuit,
+    noise: NoiseHooks,
+    layer: Sequence[tuple[int, int, Pauli]],
+    h_ancillas: Sequence[int],
+    all_qubits: Sequence[int],
+) -> None:
+    controlled = set(h_ancillas)
+    cx: list[tuple[int, int]] = []
+    cz: list[tuple[int, int]] = []
+    for a, q, p in layer:
+        if a not in controlled:
+            cx.append((q, a))  # all-Z check: parity collected on the ancilla
+        elif p == "X":
+            cx.append((a, q))
+        else:
+            cz.append((a, q))
+    for gate, gate_pairs in (("CX", cx), ("CZ", cz)):
+        if gate_pairs:
+            c.append(gate, [q for pair in gate_pairs for q in pair])
+    pairs = cx + cz
+    busy = {q for pair in pairs for q in pair}
+    noise.after_2q_layer(c, pairs, [q for q in all_qubits if q not in busy])
+    c.append("TICK")
