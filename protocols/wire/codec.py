@@ -1,0 +1,220 @@
+"""Frames <-> messages: `encode(msg) -> bytes`, `decode(frame) -> Message`, and a `Codec` that counts rejections.
+
+A frame is one msgpack map {v, kind, seq, t_send_ns, ...payload} (SPEC.md). Decoding validates before use:
+frame size, msgpack well-formedness with per-type length limits taken from the headers, nesting depth, the
+version, the kind, then every field's type, range and array layout. Arrays come back as read-only views.
+"""
+
+from __future__ import annotations
+
+import collections
+import struct
+from typing import Any
+
+import msgpack
+
+from protocols.wire.limits import DEFAULT_LIMITS, Limits
+from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
+from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
+from protocols.wire.wiretypes import Array, struct_from_wire
+
+# Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
+# below it the C msgpack unpacker is faster than any saving.
+ZERO_COPY_MIN_BYTES = 32 * 1024
+# Top-level arrays at least this long are appended to the frame as they are, not copied through msgpack's buffer.
+_APPEND_MIN_BYTES = 32 * 1024
+
+_TRAILING: dict[type, tuple[str, ...]] = {}
+
+
+def _trailing_arrays(cls: type[Message]) -> tuple[str, ...]:
+    """Names of the top-level array fields at the end of the schema (those that can be appended raw)."""
+    names = _TRAILING.get(cls)
+    if names is None:
+        out: list[str] = []
+        for name, t in reversed(cls.wire_fields()):
+            if not isinstance(t, Array):
+                break
+            out.insert(0, name)
+        names = _TRAILING[cls] = tuple(out)
+    return names
+
+
+def _bin_header(n: int) -> bytes:
+    if n < 0x100:
+        return b"\xc4" + n.to_bytes(1, "big")
+    if n < 0x10000:
+        return b"\xc5" + n.to_bytes(2, "big")
+    return b"\xc6" + n.to_bytes(4, "big")
+
+
+def encode(msg: Message) -> bytes:
+    """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
+    body: dict[str, Any] = {"v": PROTOCOL_VERSION, "kind": int(msg.KIND)}
+    for name, t in msg.wire_fields():
+        body[name] = t.to_wire(getattr(msg, name))
+    trailing = _trailing_arrays(type(msg))
+    if not trailing or sum(body[n].nbytes for n in trailing) < _APPEND_MIN_BYTES:
+        return msgpack.packb(body, use_bin_type=True)
+    # Large arrays: pack the head, then append key + bin header + the array's own bytes, so that the payload
+    # is copied once (by join) instead of through msgpack's growing buffer. Same bytes as packb would give.
+    parts: list[Any] = [b""]
+    for name in trailing:
+        mv = body.pop(name)
+        parts += [msgpack.packb(name), _bin_header(mv.nbytes), mv]
+    head = msgpack.packb(body, use_bin_type=True)
+    n_keys = len(body) + len(trailing)
+    assert n_keys <= 15 and head[0] == 0x80 | len(body), "trailing-array fast path needs a fixmap envelope"
+    parts[0] = bytes((0x80 | n_keys,))
+    parts.insert(1, memoryview(head)[1:])
+    return b"".join(parts)
+
+
+_U = {0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q", 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
+_BIN = {0xC4: ">B", 0xC5: ">H", 0xC6: ">I"}
+
+
+def _scan_flat_map(mv: memoryview) -> dict[str, Any] | None:
+    """Parse a map of str keys -> int/bin values, giving bins as views into `mv`; None if the frame is not
+    of that simple form (the full unpacker then decides, and reports errors)."""
+    n = len(mv)
+    b0 = mv[0]
+    if 0x80 <= b0 <= 0x8F:
+        count, pos = b0 & 0x0F, 1
+    elif b0 == 0xDE and n >= 3:
+        count, pos = struct.unpack_from(">H", mv, 1)[0], 3
+    else:
+        return None
+    out: dict[str, Any] = {}
+    try:
+        for _ in range(count):
+            k = mv[pos]
+            if not 0xA0 <= k <= 0xBF:
+                return None
+            klen = k & 0x1F
+            key = bytes(mv[pos + 1 : pos + 1 + klen]).decode("ascii")
+            pos += 1 + klen
+            t = mv[pos]
+            if t <= 0x7F:
+                out[key], pos = t, pos + 1
+            elif t >= 0xE0:
+                out[key], pos = t - 0x100, pos + 1
+            elif t in _U:
+                fmt = _U[t]
+                out[key] = struct.unpack_from(fmt, mv, pos + 1)[0]
+                pos += 1 + struct.calcsize(fmt)
+            elif t in _BIN:
+                fmt = _BIN[t]
+                size = struct.unpack_from(fmt, mv, pos + 1)[0]
+                start = pos + 1 + struct.calcsize(fmt)
+                if start + size > n:
+                    return None
+                out[key], pos = mv[start : start + size], start + size
+            else:
+                return None
+    except (IndexError, struct.error, UnicodeDecodeError):
+        return None
+    return out if pos == n else None
+
+
+def _check_depth(obj: Any, max_depth: int) -> None:
+    stack = [(obj, 1)]
+    while stack:
+        o, depth = stack.pop()
+        if depth > max_depth:
+            raise FrameRejected(RejectReason.DEPTH, f"maps/arrays nested deeper than {max_depth}")
+        for child in o.values() if type(o) is dict else o:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+
+
+def _unpack(frame: Any, limits: Limits) -> Any:
+    try:
+        return msgpack.unpackb(
+            frame,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            max_bin_len=limits.max_bin_bytes,
+            max_str_len=limits.max_string_bytes,
+            max_array_len=limits.max_map_entries,
+            max_map_len=max(limits.max_map_entries, 16),
+            max_ext_len=0,
+        )
+    except msgpack.StackError as e:
+        raise FrameRejected(RejectReason.DEPTH, f"nesting beyond the unpacker's stack ({e})") from e
+    except ValueError as e:
+        text = str(e)
+        if "exceeds max_bin_len" in text:
+            raise FrameRejected(RejectReason.ARRAY_LENGTH, f"bin field longer than {limits.max_bin_bytes} bytes") from e
+        if "exceeds max_str_len" in text:
+            raise FrameRejected(RejectReason.STRING_LENGTH, f"string longer than {limits.max_string_bytes} bytes") from e
+        if "exceeds max_" in text:
+            raise FrameRejected(RejectReason.ARRAY_LENGTH, f"map/array too long: {text}") from e
+        raise FrameRejected(RejectReason.MALFORMED, f"not one complete msgpack object: {text}") from e
+    except Exception as e:  # msgpack's other errors (OutOfData, FormatError, ...) mean the same for us
+        raise FrameRejected(RejectReason.MALFORMED, f"not one complete msgpack object: {type(e).__name__}: {e}") from e
+
+
+def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: int = ZERO_COPY_MIN_BYTES) -> Message:
+    """Validate one frame (bytes-like) and return its message; raise FrameRejected (a WireError) otherwise.
+
+    Arrays in the result are read-only views of `frame`'s memory for frames >= `zero_copy_min_bytes`
+    (keep the frame alive and unchanged while they are used) and of msgpack's copy below that.
+    """
+    mv = frame if type(frame) is memoryview else memoryview(frame)
+    if mv.format != "B" or mv.ndim != 1:
+        mv = mv.cast("B")
+    size = mv.nbytes
+    if not 0 < size <= limits.max_frame_bytes:
+        raise FrameRejected(RejectReason.FRAME_SIZE, f"frame of {size} bytes, allowed: 1..{limits.max_frame_bytes}")
+    raw = _scan_flat_map(mv) if size >= zero_copy_min_bytes else None
+    if raw is None:
+        raw = _unpack(mv, limits)
+    if type(raw) is not dict:
+        raise FrameRejected(RejectReason.NOT_A_MAP, f"top level is {type(raw).__name__}, expected a map (the envelope)")
+    _check_depth(raw, limits.max_depth)
+    v = raw.pop("v", None)
+    if v != PROTOCOL_VERSION or type(v) is not int:
+        if v is None:
+            raise FrameRejected(RejectReason.MISSING_FIELD, "envelope field is missing", "v")
+        seq = raw.get("seq")
+        raise VersionMismatch(v, PROTOCOL_VERSION, seq if type(seq) is int else None)
+    kind = raw.pop("kind", None)
+    if type(kind) is not int:
+        reason = RejectReason.MISSING_FIELD if kind is None else RejectReason.FIELD_TYPE
+        raise FrameRejected(reason, f"expected an integer message kind, got {kind!r}", "kind")
+    cls = MESSAGE_TYPES.get(kind)  # type: ignore[call-overload]
+    if cls is None:
+        allowed = ", ".join(f"{k.value} ({k.name})" for k in Kind)
+        raise FrameRejected(RejectReason.UNKNOWN_KIND, f"got {kind}, allowed: {allowed}", "kind")
+    return struct_from_wire(cls, raw, "", limits)
+
+
+class Codec:
+    """Encoder/decoder with fixed limits that counts accepted frames and rejections by reason."""
+
+    def __init__(self, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: int = ZERO_COPY_MIN_BYTES) -> None:
+        self.limits = limits
+        self.zero_copy_min_bytes = zero_copy_min_bytes
+        self.accepted = 0
+        self.rejected: collections.Counter[RejectReason] = collections.Counter()
+
+    def encode(self, msg: Message) -> bytes:
+        """Encode a message into one frame."""
+        return encode(msg)
+
+    def decode(self, frame: Any) -> Message:
+        """Decode one frame, counting it as accepted or rejected (by reason) before returning or raising."""
+        try:
+            msg = decode(frame, self.limits, zero_copy_min_bytes=self.zero_copy_min_bytes)
+        except FrameRejected as e:
+            self.rejected[e.reason] += 1
+            raise
+        self.accepted += 1
+        return msg
+
+    @property
+    def total_rejected(self) -> int:
+        """How many frames were rejected, whatever the reason."""
+        return sum(self.rejected.values())
