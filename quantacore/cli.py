@@ -13,6 +13,7 @@ from protocols.errors import QuantaCoreError
 # dependencies inside `main` so that `quantacore --help` stays fast.
 COMMANDS: dict[str, str] = {
     "study": "quantacore.commands.study",
+    "emulate": "quantacore.commands.emulate",
 }
 
 
