@@ -105,6 +105,9 @@ class ChannelHooks:
         if not len(qubits):
             return
         if ch.measurement_erasure > 0:
-            self._heralds.append(circuit, "HERALDED_ERASE", qubits, [ch.measurement_erasure])
+            # Data qubits are measured after the last round, where the builders put the final detectors
+            # (t = rounds); their heralds take that t too. Ancilla heralds keep the current round.
+            offset = 1 if role == "data" else 0
+            self._heralds.append(circuit, "HERALDED_ERASE", qubits, [ch.measurement_erasure], offset)
         if ch.measurement_flip > 0:
             circuit.append(flip_instruction(basis), list(qubits), ch.measurement_flip)

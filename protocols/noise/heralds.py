@@ -13,9 +13,9 @@ class HeraldWriter:
     """Appends heralded instructions, each followed at once by `DETECTOR(x, y, t, HERALD_COORD) rec[-1]`.
 
     `x, y` are the qubit's coordinates from the circuit's QUBIT_COORDS (else `(q, 0)`); `t` is the round index
-    last announced through `set_round`. Detector coordinates are written relative to the circuit's accumulated
-    SHIFT_COORDS so that their absolute values are `(x, y, t, HERALD_COORD)`. One writer follows one circuit at
-    a time; being handed a different circuit object starts over (round 0, fresh coordinate cache).
+    last announced through `set_round`, plus `round_offset`. Detector coordinates are written relative to the
+    circuit's accumulated SHIFT_COORDS so that their absolute values are `(x, y, t, HERALD_COORD)`.
+    One writer follows one circuit at a time; a different circuit object starts over (round 0, fresh caches).
     """
 
     def __init__(self) -> None:
@@ -32,7 +32,12 @@ class HeraldWriter:
         self._round = round_index
 
     def append(
-        self, circuit: stim.Circuit, name: str, qubits: Sequence[int], args: Sequence[float]
+        self,
+        circuit: stim.Circuit,
+        name: str,
+        qubits: Sequence[int],
+        args: Sequence[float],
+        round_offset: int = 0,
     ) -> None:
         """Append `name(args)` on each qubit, each instruction followed by its herald detector."""
         self._follow(circuit)
@@ -41,7 +46,7 @@ class HeraldWriter:
             q = int(q)
             x, y = self._qubit_xy(circuit, q)
             circuit.append(name, [q], list(args))
-            absolute = (x, y, float(self._round), HERALD_COORD)
+            absolute = (x, y, float(self._round + round_offset), HERALD_COORD)
             circuit.append(
                 "DETECTOR",
                 [stim.target_rec(-1)],

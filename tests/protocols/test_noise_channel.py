@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import stim
 
@@ -74,6 +75,9 @@ def test_herald_detector_coordinates_are_absolute() -> None:
     assert [coords[k] for k in range(3)] == [[1, 2, 0, -1], [3, 4, 0, -1], [2, 0, 0, -1]]
     # Round 1 despite SHIFT_COORDS(0, 0, 1) in the circuit: absolute t is the round index.
     assert [coords[k] for k in range(3, 6)] == [[1, 2, 1, -1], [3, 4, 1, -1], [2, 0, 1, -1]]
+    # The final data measurement follows the last round: t = rounds, like the builders' final detectors.
+    assert [coords[k] for k in range(6, 8)] == [[1, 2, 2, -1], [3, 4, 2, -1]]
+    assert c.num_detectors == 8
 
 
 def test_hooks_satisfy_protocol() -> None:
@@ -98,3 +102,68 @@ def test_disjoint_probabilities_must_sum_to_at_most_one() -> None:
         validate(EffectiveChannel, {"pauli_x": 0.5, "pauli_y": 0.3, "pauli_z": 0.3}, "chan.yaml")
     with pytest.raises(ConfigError, match="erasure \\+ false_herald"):
         validate(EffectiveChannel, {"erasure": 0.9, "false_herald": 0.2}, "chan.yaml")
+
+
+def _xor(*ps: float) -> float:
+    """Probability that an odd number of independent events with probabilities `ps` happen."""
+    out = 0.0
+    for p in ps:
+        out = out * (1 - p) + p * (1 - out)
+    return out
+
+
+def _assert_rate(hits: np.ndarray, expected: float, label: str) -> None:
+    """Observed mean of Bernoulli trials within 5 binomial standard errors of `expected`."""
+    n = hits.size
+    assert n > 0, label
+    sigma = np.sqrt(expected * (1 - expected) / n)
+    assert abs(hits.mean() - expected) <= 5 * sigma + 1e-12, (label, hits.mean(), expected, n)
+
+
+@pytest.mark.parametrize("basis", ["Z", "X"])
+def test_sampled_rates_match_channel(basis: str) -> None:
+    """Herald rates and conditional flip rates of sampled shots match the configured probabilities."""
+    ch = EffectiveChannel(
+        erasure=0.12, false_herald=0.03, pauli_x=0.02, pauli_y=0.01, pauli_z=0.04,
+        measurement_flip=0.05, measurement_erasure=0.08, reset_flip=0.03,
+    )
+    n, shots = 100, 3000
+    qubits = list(range(n))
+    hooks = ch.hooks()
+    c = stim.Circuit()
+    c.append("R" if basis == "Z" else "RX", qubits)
+    hooks.after_reset(c, qubits, basis, "data")
+    hooks.round_start(c, qubits, 0)
+    hooks.before_measure(c, qubits, basis, "data")
+    c.append("M" if basis == "Z" else "MX", qubits)
+    rec = c.compile_sampler(seed=20240611).sample(shots)
+    # Record layout: n round-start heralds, n measurement heralds, n outcomes (qubit order each).
+    h_round, h_meas, flipped = rec[:, :n].ravel(), rec[:, n : 2 * n].ravel(), rec[:, 2 * n :].ravel()
+    # X and Y flip a Z-basis outcome; Z and Y flip an X-basis outcome.
+    pauli_flip = ch.pauli_x + ch.pauli_y if basis == "Z" else ch.pauli_z + ch.pauli_y
+    erased_flip = (ch.erasure / 2) / (ch.erasure + ch.false_herald)  # 2 of the 4 random Paulis flip
+    _assert_rate(h_round, ch.erasure + ch.false_herald, "round-start herald")
+    _assert_rate(h_meas, ch.measurement_erasure, "measurement herald")
+    quiet = ~h_round & ~h_meas
+    _assert_rate(flipped[quiet], _xor(ch.reset_flip, pauli_flip, ch.measurement_flip), "flip, no herald")
+    _assert_rate(
+        flipped[h_round & ~h_meas],
+        _xor(ch.reset_flip, erased_flip, pauli_flip, ch.measurement_flip),
+        "flip after round-start herald",
+    )
+    _assert_rate(flipped[h_meas], 0.5, "flip after measurement herald")
+
+
+def test_sampled_two_qubit_depolarizing() -> None:
+    """DEPOLARIZE2(p): 8 of the 15 Paulis flip the first qubit's Z outcome, 4 flip both."""
+    p, pairs, shots = 0.15, 100, 3000
+    hooks = EffectiveChannel(gate_depolarizing=p).hooks()
+    c = stim.Circuit()
+    c.append("R", range(2 * pairs))
+    hooks.after_2q_layer(c, [(2 * k, 2 * k + 1) for k in range(pairs)], [])
+    c.append("M", range(2 * pairs))
+    rec = c.compile_sampler(seed=7).sample(shots)
+    first, second = rec[:, 0::2].ravel(), rec[:, 1::2].ravel()
+    _assert_rate(first, 8 * p / 15, "first qubit flipped")
+    _assert_rate(second, 8 * p / 15, "second qubit flipped")
+    _assert_rate(first & second, 4 * p / 15, "both flipped")
