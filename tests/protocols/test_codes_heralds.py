@@ -69,6 +69,8 @@ SPECS = [
     CodeSpec("rotated_surface", 5, 2, "X"),
     CodeSpec("repetition", 4, 3, "Z"),
     CodeSpec("repetition", 3, 2, "X"),
+    CodeSpec("xzzx", 3, 3, "Z"),
+    CodeSpec("xzzx", 5, 2, "X"),
 ]
 
 
