@@ -5,11 +5,13 @@ measurement-record lookback is computed from absolute measurement indices read f
 `circuit.num_measurements` when the measurement is appended, because hooks may append measurements
 (heralds) of their own anywhere.
 
-Circuit of one round (TICK between layers):
+Preparation: QUBIT_COORDS ; R / RX data ; after_reset(data) ; R ancillas ; after_reset(ancillas).
+Each round (TICK between layers):
   round_start(data) ; H on ancillas that measure a check with an X part ; after_1q_layer
-  for each schedule layer: CX/CZ ; after_2q_layer(pairs, idle)
+  for each schedule layer: CX/CZ ; after_2q_layer(pairs as (control, target), idle)
   H on the same ancillas ; after_1q_layer ; before_measure(ancillas) ; MR ; after_reset(ancillas)
   detectors (x, y, t=round)
+then TICK ; before_measure(data) ; M / MX ; final detectors (x, y, t=rounds) ; OBSERVABLE_INCLUDE(0)
 
 Gates: an ancilla whose check is all-Z stays in Z and collects parities with CX data -> ancilla (as
 stim's generated circuits do); any other ancilla is prepared in |+> by H and applies its check
@@ -89,6 +91,8 @@ def build_memory(
             _detector(c, recs, (*lay.coords[a], float(r)))
         last = now
 
+    # The final data readout is a time step of its own (readout frames are delimited by TICKs).
+    c.append("TICK")
     final: dict[int, int] = {}
     for basis, qs in by_basis.items():
         if qs:

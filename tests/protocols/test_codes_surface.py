@@ -108,6 +108,10 @@ def test_circuit_structure() -> None:
     cx_layers = [inst for inst in circuit if inst.name == "CX"]
     assert len(cx_layers) == 4 * spec.rounds
     assert sum(1 for inst in circuit if inst.name == "MR") == spec.rounds
+    # Every round and the final data readout are separate TICK-delimited time steps.
+    names = [inst.name for inst in circuit]
+    final_m = names.index("M")
+    assert "TICK" in names[max(i for i, n in enumerate(names) if n == "MR") : final_m]
     coords = circuit.get_detector_coordinates()
     assert all(len(c) == 3 for c in coords.values())
     assert sorted({c[2] for c in coords.values()}) == [0, 1, 2, 3, 4]

@@ -116,10 +116,10 @@ def test_pure_z_noise_logical_error_rate_is_repetition_code() -> None:
         rates[d] = rate
     assert rates[3] > rates[5] > rates[7]
     # Same noise, CSS surface code, X-basis memory: above its threshold, so a larger code is worse.
-    css = [
-        logical_error_rate(build_memory_circuit(CodeSpec("rotated_surface", d, 1, "X"), DataZ(p)), shots, seed)
-        for d, seed in ((3, 13), (7, 17))
-    ]
+    css = []
+    for d, seed in ((3, 13), (7, 17)):
+        circuit = build_memory_circuit(CodeSpec("rotated_surface", d, 1, "X"), DataZ(p))
+        css.append(logical_error_rate(circuit, shots, seed))
     assert css[1] - css[0] > 5 * np.sqrt(0.25 * 2 / shots)
     # The X-basis XZZX memory identifies every pure-Z error pattern from its syndrome.
     x_memory = build_memory_circuit(CodeSpec("xzzx", 5, 1, "X"), DataZ(p))
