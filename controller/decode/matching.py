@@ -1,0 +1,88 @@
+"""Erasure-unaware minimum-weight perfect matching on a circuit's detector error model (PyMatching).
+
+Configure once, call many: the matching graph is built in the constructor, `decode_batch` hands whole
+arrays to PyMatching's C++ core. For a circuit without heralds the call is PyMatching's
+`decode_batch` on the caller's own array (no copy), so it costs the same as bare PyMatching. For a
+circuit with erasure heralds the graph is the *twin* model (each heralded channel replaced by its
+unheralded equivalent, see `controller.decode.heralds`) and the herald columns are dropped from each
+shot before matching: the heralds are ignored, only their channels' Pauli errors are weighted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pymatching
+import stim
+
+from controller.decode.heralds import circuit_dem, herald_mask_from_dem, split_heralded_dem
+from controller.decode.shots import check_shots, pack_predictions
+from protocols.errors import DecodeError
+
+__all__ = ["MatchingDecoder", "matching_from_dem"]
+
+
+def matching_from_dem(dem: stim.DetectorErrorModel) -> pymatching.Matching:
+    """PyMatching graph of a decomposed DEM; errors that are not graphlike raise DecodeError."""
+    try:
+        return pymatching.Matching.from_detector_error_model(dem)
+    except ValueError as e:
+        raise DecodeError(f"cannot build a matching graph from the detector error model: {e}") from e
+
+
+class MatchingDecoder:
+    """Predicts observable flips from detection events by matching; heralds, if any, are ignored."""
+
+    def __init__(self, dem: stim.DetectorErrorModel, herald_mask: np.ndarray | None = None) -> None:
+        """Build the matching graph of `dem`; herald detectors default to those with 4th coordinate -1."""
+        if herald_mask is None:
+            herald_mask = herald_mask_from_dem(dem)
+        self.num_detectors: int = dem.num_detectors
+        self.num_observables: int = dem.num_observables
+        self.num_heralds: int = int(np.count_nonzero(herald_mask))
+        if self.num_heralds:
+            model = split_heralded_dem(dem, herald_mask)
+            self._keep: np.ndarray | None = model.kept_detectors
+            self._matching = matching_from_dem(model.twin)
+        else:
+            self._keep = None
+            self._matching = matching_from_dem(dem)
+        self._pad = self._matching.num_fault_ids < self.num_observables
+
+    @classmethod
+    def from_circuit(cls, circuit: stim.Circuit) -> MatchingDecoder:
+        """Decoder for `circuit` (its decomposed DEM; heralds found from detector coordinates)."""
+        return cls(circuit_dem(circuit))
+
+    @property
+    def matching(self) -> pymatching.Matching:
+        """The PyMatching graph this decoder matches on (compact detector indices if heralds exist)."""
+        return self._matching
+
+    def decode_batch(self, dets: np.ndarray, *, bit_packed: bool = False) -> np.ndarray:
+        """Predicted observable flips for a batch of shots.
+
+        Args:
+            dets: detection events. Unpacked (`bit_packed=False`): uint8 or bool, shape
+                (shots, num_detectors), one event per element. Bit-packed (`bit_packed=True`): uint8,
+                shape (shots, ceil(num_detectors / 8)), detector k in bit k % 8 of byte k // 8
+                (little-endian bit order, as sinter and `stim` with `bit_packed=True`).
+
+        Returns:
+            uint8 predictions in the same layout: shape (shots, num_observables) of 0/1 when unpacked,
+            (shots, ceil(num_observables / 8)) little-endian bit-packed otherwise.
+        """
+        dets = check_shots(dets, self.num_detectors, bit_packed)
+        if self._keep is None and not self._pad:
+            return self._matching.decode_batch(
+                dets, bit_packed_shots=bit_packed, bit_packed_predictions=bit_packed
+            )
+        if bit_packed:
+            dets = np.unpackbits(dets, axis=1, count=self.num_detectors, bitorder="little")
+        if self._keep is not None:
+            dets = dets[:, self._keep]
+        pred = self._matching.decode_batch(dets)
+        if self._pad:
+            full = np.zeros((pred.shape[0], self.num_observables), dtype=np.uint8)
+            full[:, : pred.shape[1]] = pred
+            pred = full
+        return pack_predictions(pred, bit_packed)
