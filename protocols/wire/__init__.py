@@ -31,20 +31,31 @@ from protocols.wire.messages import (
     Telemetry,
     TimeTagBatch,
 )
+from protocols.wire.missed import DropLedger
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
+from protocols.wire.security import Curve, KeyPair, check_address, is_loopback, load_keypair, load_public_key, make_keypair
+from protocols.wire.session import ControlSession, SessionConfig, SessionState
+from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "LOOPBACK",
     "MESSAGE_TYPES",
     "MIN_PROTOCOL_VERSION",
     "PROTOCOL_VERSION",
     "Action",
     "ActionKind",
     "ChannelMap",
-    "Codec",
     "CodeSpec",
+    "Codec",
     "CommandAck",
     "CommandStatus",
+    "ControlEndpoint",
+    "ControlSession",
+    "Curve",
+    "DataReceiver",
+    "DataSender",
+    "DropLedger",
     "Error",
     "ErrorCode",
     "FeedbackCommand",
@@ -53,6 +64,7 @@ __all__ = [
     "Heartbeat",
     "Hello",
     "HelloAck",
+    "KeyPair",
     "Kind",
     "Limits",
     "Message",
@@ -61,12 +73,19 @@ __all__ = [
     "Refuse",
     "RejectReason",
     "Role",
+    "SessionConfig",
+    "SessionState",
     "SetParameter",
     "SwitchCode",
     "SyndromeFrame",
     "Telemetry",
     "TimeTagBatch",
     "VersionMismatch",
+    "check_address",
     "decode",
     "encode",
+    "is_loopback",
+    "load_keypair",
+    "load_public_key",
+    "make_keypair",
 ]

@@ -97,6 +97,7 @@ class ErrorCode(enum.IntEnum):
     CHANNEL_MAP = 7
     TIMEOUT = 8
     INTERNAL = 9
+    BUSY = 10  # the device already serves a live controller
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

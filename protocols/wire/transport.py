@@ -1,0 +1,263 @@
+"""ZeroMQ transport: the data path (PUSH -> PULL) and the control path (DEALER <-> ROUTER).
+
+Thin shells around the codec, the drop ledger and the control session; see SPEC.md section "Transport".
+Every socket has explicit high-water marks and linger 0; sends never block: a data batch that meets the
+high-water mark is dropped and reported in MISSED_EVENTS records of the next batch, a control message that
+cannot be queued raises WireError. Addresses must be loopback unless CURVE keys are given.
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from typing import Any
+
+import numpy as np
+import zmq
+
+from protocols.errors import WireError
+from protocols.timetags import TIMETAG_DTYPE, RecordType
+from protocols.wire.codec import Codec, encode
+from protocols.wire.limits import DEFAULT_LIMITS, Limits
+from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, TimeTagBatch
+from protocols.wire.missed import DropLedger
+from protocols.wire.rejections import FrameRejected
+from protocols.wire.security import Curve, apply_curve, check_address
+from protocols.wire.session import ControlSession, SessionState
+
+LOOPBACK = "tcp://127.0.0.1:*"  # bind here by default: loopback, port chosen by the OS
+DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 MiB at 64k tags)
+CONTROL_HWM = 1000
+
+
+def _socket(ctx: zmq.Context, kind: int, sndhwm: int, rcvhwm: int) -> zmq.Socket:
+    s = ctx.socket(kind)
+    s.setsockopt(zmq.SNDHWM, sndhwm)
+    s.setsockopt(zmq.RCVHWM, rcvhwm)
+    s.setsockopt(zmq.LINGER, 0)
+    return s
+
+
+def _attach(sock: zmq.Socket, address: str, bind: bool, curve: Curve | None, what: str) -> str:
+    check_address(address, curve, what)
+    apply_curve(sock, curve, server=bind)
+    try:
+        if bind:
+            sock.bind(address)
+            return sock.getsockopt_string(zmq.LAST_ENDPOINT)
+        sock.connect(address)
+    except zmq.ZMQError as e:
+        sock.close(0)
+        raise WireError(f"{what}: cannot {'bind' if bind else 'connect'} {address!r}: {e}") from e
+    return address
+
+
+class DataSender:
+    """PUSH side of the data path: sends TimeTagBatch messages without ever blocking."""
+
+    def __init__(self, ctx: zmq.Context, address: str = LOOPBACK, *, bind: bool = True, hwm: int = DATA_HWM,
+                 curve: Curve | None = None) -> None:
+        self._sock = _socket(ctx, zmq.PUSH, hwm, hwm)
+        self.address = _attach(self._sock, address, bind, curve, "data sender")
+        self.ledger = DropLedger()
+        self.seq = 0  # advances only when a batch was queued: a seq gap at the receiver is transport loss
+        self.sent_batches = 0
+        self.sent_tags = 0
+
+    def send_batch(self, first_round: int, n_rounds: int, tags: np.ndarray) -> bool:
+        """Queue one batch (TIMETAG_DTYPE[n]); False if it was dropped at the high-water mark (then counted)."""
+        if self.ledger.pending_events:
+            tags = np.concatenate([self.ledger.take(), tags])
+        if not self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+            self.ledger.drop(tags)  # full (or no peer yet): do not even encode
+            return False
+        frame = encode(TimeTagBatch(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=self.seq,
+                                    t_send_ns=time.time_ns()))
+        try:
+            self._sock.send(frame, zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            self.ledger.drop(tags)
+            return False
+        self.seq += 1
+        self.sent_batches += 1
+        self.sent_tags += len(tags)
+        return True
+
+    def flush(self, round_: int, timeout_s: float = 1.0) -> bool:
+        """Send an empty batch carrying pending MISSED_EVENTS records, retrying until `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while self.ledger.pending_events:
+            if self.send_batch(round_, 0, np.zeros(0, TIMETAG_DTYPE)):
+                return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.001)
+        return True
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """Counters of this sender."""
+        return {"sent_batches": self.sent_batches, "sent_tags": self.sent_tags,
+                "dropped_batches": self.ledger.dropped_batches, "dropped_events": self.ledger.dropped_events,
+                "dropped_markers": self.ledger.dropped_markers, "pending_missed": self.ledger.pending_events}
+
+    def close(self) -> None:
+        """Close the socket (pending batches are discarded: linger 0)."""
+        self._sock.close(0)
+
+
+class DataReceiver:
+    """PULL side of the data path: validated messages out, rejections and sequence gaps counted."""
+
+    def __init__(self, ctx: zmq.Context, address: str, *, bind: bool = False, hwm: int = DATA_HWM,
+                 curve: Curve | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+        self._sock = _socket(ctx, zmq.PULL, hwm, hwm)
+        self.address = _attach(self._sock, address, bind, curve, "data receiver")
+        self.codec = Codec(limits)
+        self.stats: collections.Counter[str] = collections.Counter()
+        self.last_error: FrameRejected | None = None
+        self._expect_seq: int | None = None
+
+    def recv(self, timeout_ms: int = 1000) -> Message | None:
+        """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        while True:
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+            if not self._sock.poll(left, zmq.POLLIN):
+                return None
+            frame = self._sock.recv(copy=False)
+            try:
+                msg = self.codec.decode(frame.buffer)
+            except FrameRejected as e:
+                self.last_error = e
+                self.stats["rejected"] += 1
+                continue
+            self._account(msg)
+            return msg
+
+    def _account(self, msg: Message) -> None:
+        if self._expect_seq is not None and msg.seq != self._expect_seq:
+            if msg.seq > self._expect_seq:
+                self.stats["seq_gaps"] += msg.seq - self._expect_seq
+            else:
+                self.stats["sender_restarts"] += 1
+        self._expect_seq = msg.seq + 1
+        if isinstance(msg, TimeTagBatch):
+            self.stats["batches"] += 1
+            kinds = msg.tags["type"]
+            missed = kinds == RecordType.MISSED_EVENTS
+            self.stats["tags"] += int(np.count_nonzero(kinds == RecordType.TAG))
+            self.stats["missed_events"] += int(msg.tags["missed"][missed].sum(dtype=np.int64))
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close(0)
+
+
+class ControlEndpoint:
+    """The control path of one endpoint: a ROUTER (device, binds) or DEALER (controller, connects) around a
+    ControlSession. `poll` receives, handles, sends replies and heartbeats, reconnects, and returns the
+    messages meant for the application (commands on a device; acks, telemetry and errors on a controller)."""
+
+    def __init__(self, ctx: zmq.Context, session: ControlSession, address: str = LOOPBACK, *, hwm: int = CONTROL_HWM,
+                 curve: Curve | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.session = session
+        self.codec = Codec(limits)
+        self.is_device = session.config.role is Role.DEVICE
+        self.reconnects = 0
+        self._ctx, self._hwm, self._curve, self._requested = ctx, hwm, curve, address
+        self._peer_id: bytes | None = None
+        self._sock = self._open(address)
+
+    def _open(self, address: str) -> zmq.Socket:
+        sock = _socket(self._ctx, zmq.ROUTER if self.is_device else zmq.DEALER, self._hwm, self._hwm)
+        if self.is_device:
+            sock.setsockopt(zmq.ROUTER_MANDATORY, 1)  # unroutable replies raise instead of vanishing
+        self.address = _attach(sock, address, self.is_device, self._curve, "control endpoint")
+        return sock
+
+    def start(self) -> None:
+        """Controller: send the Hello (the device only listens)."""
+        if not self.is_device:
+            self._send_all(self.session.connect(time.monotonic_ns()), None)
+
+    def _send_all(self, msgs: list[Message], to: bytes | None) -> None:
+        for m in msgs:
+            self.send(m, to)
+
+    def send(self, msg: Message, to: bytes | None = None) -> None:
+        """Send one message to the peer; raise WireError if it cannot be queued (never dropped silently)."""
+        frame = encode(msg)
+        try:
+            if self.is_device:
+                peer = to if to is not None else self._peer_id
+                if peer is None:
+                    raise WireError(f"control: no controller connected to send {type(msg).__name__} to")
+                self._sock.send_multipart([peer, frame], zmq.NOBLOCK)
+            else:
+                self._sock.send(frame, zmq.NOBLOCK)
+        except zmq.ZMQError as e:  # Again (high-water mark) or EHOSTUNREACH (peer gone)
+            self.session.stats["control_send_failed"] += 1
+            raise WireError(f"control: cannot queue {type(msg).__name__} (seq {msg.seq}): {e}") from e
+
+    def _send_quietly(self, msgs: list[Message], to: bytes | None) -> None:
+        """Protocol replies and heartbeats: a failure is counted (session.stats) and the loop goes on."""
+        for m in msgs:
+            try:
+                self.send(m, to)
+            except WireError:
+                pass  # counted in send(); heartbeats/timeouts recover the session
+
+    def poll(self, timeout_ms: int = 0) -> list[Message]:
+        """Handle what arrives within `timeout_ms` (returns early once something arrived); return app messages."""
+        if self._sock.poll(timeout_ms, zmq.POLLIN):
+            while True:
+                try:
+                    parts = self._sock.recv_multipart(zmq.NOBLOCK, copy=False)
+                except zmq.Again:
+                    break
+                self._on_frames(parts)
+        now = time.monotonic_ns()
+        self._send_quietly(self.session.tick(now), None if not self.is_device else self._peer_id)
+        if self.session.state is SessionState.TIMED_OUT:
+            if self.is_device:
+                self._peer_id = None
+            else:
+                self.reconnect()
+        out = list(self.session.inbox)
+        self.session.inbox.clear()
+        return out
+
+    def _on_frames(self, parts: list[Any]) -> None:
+        now = time.monotonic_ns()
+        peer = parts[0].bytes if self.is_device else None
+        if len(parts) != (2 if self.is_device else 1):
+            self.session.stats["bad_multipart"] += 1
+            return
+        try:
+            msg = self.codec.decode(parts[-1].buffer)
+        except FrameRejected as e:
+            self._send_quietly(self.session.on_rejected(e, now), peer)
+            return
+        if self.is_device and peer != self._peer_id and not isinstance(msg, Hello):
+            # Not the controller this device serves: answer it, but keep it out of the session.
+            self.session.stats["foreign_peer"] += 1
+            err = Error(code=ErrorCode.NOT_READY, message="no session with this peer; send Hello first",
+                        ref_seq=msg.seq, seq=0, t_send_ns=time.time_ns())
+            self._send_quietly([err], peer)
+            return
+        replies = self.session.handle(msg, now)
+        if self.is_device and any(isinstance(r, HelloAck) for r in replies):
+            self._peer_id = peer
+        self._send_quietly(replies, peer)
+
+    def reconnect(self) -> None:
+        """Controller: close the socket, open a fresh one to the same address and say Hello again."""
+        self._sock.close(0)
+        self._sock = self._open(self._requested)
+        self.reconnects += 1
+        self.start()
+
+    def close(self) -> None:
+        """Close the socket."""
+        self._sock.close(0)
