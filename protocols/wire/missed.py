@@ -21,9 +21,8 @@ class DropLedger:
         self._count: dict[int, int] = {}
         self._first_ps: dict[int, int] = {}
         self.dropped_batches = 0
-        self.dropped_events = 0  # events (tags and carried counts) ever dropped
+        self.dropped_events = 0  # TAG records dropped (counts carried by dropped MISSED_EVENTS are not new)
         self.dropped_markers = 0
-        self.reported_events = 0  # events handed back in MISSED_EVENTS records
 
     def drop(self, tags: np.ndarray) -> None:
         """Account for one batch (TIMETAG_DTYPE[n]) that could not be sent."""
@@ -46,7 +45,7 @@ class DropLedger:
         for ch, n, t in zip(uniq.tolist(), totals.tolist(), firsts.tolist()):
             self._count[ch] = self._count.get(ch, 0) + n
             self._first_ps[ch] = min(self._first_ps.get(ch, t), t)
-        self.dropped_events += int(totals.sum())
+        self.dropped_events += int(np.count_nonzero(is_tag))
 
     @property
     def pending_events(self) -> int:
@@ -67,7 +66,6 @@ class DropLedger:
             out["channel"][i : i + r] = ch
             out["time_ps"][i : i + r] = self._first_ps[ch]
             i += r
-        self.reported_events += int(out["missed"].sum(dtype=np.int64))
         self._count.clear()
         self._first_ps.clear()
         return out[np.argsort(out["time_ps"], kind="stable")]

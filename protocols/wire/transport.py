@@ -64,6 +64,15 @@ class DataSender:
         self.sent_batches = 0
         self.sent_tags = 0
 
+    def wait_ready(self, timeout_s: float = 2.0) -> bool:
+        """Wait until a receiver is connected and the queue has room (sends before that are dropped)."""
+        deadline = time.monotonic() + timeout_s
+        while not self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.001)
+        return True
+
     def send_batch(self, first_round: int, n_rounds: int, tags: np.ndarray) -> bool:
         """Queue one batch (TIMETAG_DTYPE[n]); False if it was dropped at the high-water mark (then counted)."""
         if self.ledger.pending_events:

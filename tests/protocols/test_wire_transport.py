@@ -1,0 +1,236 @@
+"""The ZeroMQ shell with real sockets: order, high-water-mark drops as MISSED_EVENTS, handshake, heartbeats,
+commands, reconnects, version refusal and CURVE."""
+
+import threading
+import time
+
+import msgpack
+import numpy as np
+import pytest
+import zmq
+
+from protocols.errors import WireError
+from protocols.timetags import TIMETAG_DTYPE, RecordType
+from protocols.wire import (
+    ChannelMap,
+    CodeSpec,
+    CommandAck,
+    CommandStatus,
+    ControlEndpoint,
+    ControlSession,
+    Curve,
+    DataReceiver,
+    DataSender,
+    ErrorCode,
+    FeedbackCommand,
+    Refuse,
+    Role,
+    SessionConfig,
+    SessionState,
+    SetParameter,
+    TimeTagBatch,
+    decode,
+    load_keypair,
+    make_keypair,
+)
+
+CODE = CodeSpec(family="rotated_surface", distance=3, rounds=3, basis="Z")
+
+
+@pytest.fixture
+def ctx():
+    c = zmq.Context()
+    yield c
+    c.destroy(linger=0)
+
+
+def tags_for(round_, n, rng):
+    t = np.zeros(n, TIMETAG_DTYPE)
+    t["channel"] = rng.integers(0, 16, n)
+    t["time_ps"] = round_ * 1_000_000 + np.sort(rng.integers(0, 1_000_000, n))
+    return t
+
+
+@pytest.mark.parametrize("scheme", ["ipc", "tcp"])
+def test_batches_arrive_in_order_and_intact(ctx, tmp_path, scheme):
+    address = f"ipc://{tmp_path}/data" if scheme == "ipc" else "tcp://127.0.0.1:*"
+    tx = DataSender(ctx, address, hwm=1000)
+    rx = DataReceiver(ctx, tx.address)
+    try:
+        assert tx.wait_ready()
+        rng = np.random.default_rng(3)
+        sent = [tags_for(r, int(rng.integers(0, 3000)), rng) for r in range(60)]
+        for r, t in enumerate(sent):
+            assert tx.send_batch(r, 1, t)
+        for r, t in enumerate(sent):
+            msg = rx.recv(timeout_ms=5000)
+            assert isinstance(msg, TimeTagBatch) and msg.seq == r and msg.first_round == r
+            assert np.array_equal(msg.tags, t) and not msg.tags.flags.writeable
+        assert rx.recv(timeout_ms=50) is None
+        assert rx.stats["seq_gaps"] == 0 and rx.stats["tags"] == sum(map(len, sent)) and rx.codec.total_rejected == 0
+    finally:
+        tx.close()
+        rx.close()
+
+
+def test_high_water_mark_drops_become_missed_events_for_every_tag(ctx):
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=1)
+    rx = DataReceiver(ctx, tx.address, hwm=1)
+    try:
+        assert tx.wait_ready()
+        rng = np.random.default_rng(11)
+        sent = [tags_for(r, 16384, rng) for r in range(120)]  # 120 x 256 KiB while nobody reads
+        ok = [tx.send_batch(r, 1, t) for r, t in enumerate(sent)]
+        assert not all(ok), "the high-water mark was never reached; the test did not test anything"
+        assert tx.stats["dropped_batches"] == ok.count(False)
+        got = []
+        while (m := rx.recv(timeout_ms=300)) is not None:
+            got.append(m)
+        assert tx.flush(len(sent), timeout_s=5.0)
+        while (m := rx.recv(timeout_ms=300)) is not None:
+            got.append(m)
+        all_tags = np.concatenate([m.tags for m in got])
+        kinds = all_tags["type"]
+        missed = all_tags[kinds == RecordType.MISSED_EVENTS]
+        assert len(missed) > 0
+        # Every tag ever sent is either received or counted as missed, per channel.
+        sent_all = np.concatenate(sent)
+        for ch in range(16):
+            received = np.count_nonzero((kinds == RecordType.TAG) & (all_tags["channel"] == ch))
+            lost = int(missed["missed"][missed["channel"] == ch].sum())
+            assert received + lost == np.count_nonzero(sent_all["channel"] == ch)
+        assert rx.stats["missed_events"] == tx.stats["dropped_events"] and rx.stats["seq_gaps"] == 0
+        assert [m.seq for m in got] == list(range(len(got)))
+    finally:
+        tx.close()
+        rx.close()
+
+
+def session(role, name, hb=40, **kw):
+    return ControlSession(SessionConfig(endpoint=name, role=role, code=CODE, channel_map=ChannelMap.from_pairs({0: (0, 1)}),
+                                        clock_hz=1e6, epoch_ns=0, heartbeat_ms=hb, **kw))
+
+
+def pump(*endpoints, until, timeout_s=3.0):
+    out = {id(e): [] for e in endpoints}
+    deadline = time.monotonic() + timeout_s
+    while not until():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        for e in endpoints:
+            out[id(e)] += e.poll(5)
+    return [out[id(e)] for e in endpoints]
+
+
+def test_handshake_command_ack_and_heartbeats_over_tcp(ctx):
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), "tcp://127.0.0.1:*")
+    ctl = ControlEndpoint(ctx, session(Role.CONTROLLER, "controller"), dev.address)
+    try:
+        ctl.start()
+        pump(dev, ctl, until=lambda: ctl.session.established and dev.session.established)
+        cmd = ctl.session.command(SetParameter(name="pump_mw", value=3.0), apply_at_round=10, now_ns=time.monotonic_ns())
+        ctl.send(cmd)
+        (got,), _ = pump(dev, ctl, until=lambda: len(dev.session.inbox) or dev.session.stats["rx_feedback_command"])
+        assert got == cmd
+        dev.send(dev.session.acknowledge(cmd.command_id, CommandStatus.APPLIED, 10, time.monotonic_ns()))
+        _, acks = pump(dev, ctl, until=lambda: not ctl.session.pending)
+        assert isinstance(acks[0], CommandAck) and acks[0].command_id == cmd.command_id
+        t_end = time.monotonic() + 0.3
+        pump(dev, ctl, until=lambda: time.monotonic() > t_end)
+        assert dev.session.stats["rx_heartbeat"] >= 3 and ctl.session.stats["rx_heartbeat"] >= 3
+        assert ctl.session.established and dev.session.established
+    finally:
+        dev.close()
+        ctl.close()
+
+
+def test_controller_reconnects_after_device_restart(ctx, tmp_path):
+    address = f"ipc://{tmp_path}/control"
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), address)
+    ctl = ControlEndpoint(ctx, session(Role.CONTROLLER, "controller"), address)
+    try:
+        ctl.start()
+        pump(dev, ctl, until=lambda: ctl.session.established)
+        dev.close()  # the device dies
+        pump(ctl, until=lambda: ctl.reconnects >= 1)
+        assert ctl.session.state is SessionState.HELLO_SENT
+        dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), address)  # and comes back
+        pump(dev, ctl, until=lambda: ctl.session.established and dev.session.established)
+        assert ctl.session.stats["timeouts"] >= 1
+    finally:
+        dev.close()
+        ctl.close()
+
+
+def test_other_version_is_refused_naming_both(ctx):
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), "tcp://127.0.0.1:*")
+    raw = ctx.socket(zmq.DEALER)
+    raw.connect(dev.address)
+    try:
+        raw.send(msgpack.packb({"v": 2, "kind": 1, "seq": 0, "t_send_ns": 0, "hello": "from the future"}))
+        pump(dev, until=lambda: dev.codec.total_rejected == 1)
+        assert raw.poll(3000)
+        reply = decode(raw.recv())
+        assert isinstance(reply, Refuse) and reply.code is ErrorCode.VERSION
+        assert "version 2" in reply.message and "version 1" in reply.message
+        assert not dev.session.established
+    finally:
+        raw.close(0)
+        dev.close()
+
+
+def test_non_loopback_without_curve_is_refused(ctx):
+    for address in ("tcp://0.0.0.0:*", "tcp://*:*"):
+        with pytest.raises(WireError, match="not a loopback address and no CURVE keys"):
+            DataSender(ctx, address)
+    with pytest.raises(WireError, match="not a loopback"):
+        DataReceiver(ctx, "tcp://192.0.2.1:5555")
+
+
+def test_curve_encrypted_data_path(ctx, tmp_path):
+    make_keypair(tmp_path / "srv", "device")
+    make_keypair(tmp_path / "cli", "controller")
+    srv, cli = load_keypair(tmp_path / "srv", "device"), load_keypair(tmp_path / "cli", "controller")
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", curve=Curve(srv))
+    rx = DataReceiver(ctx, tx.address, curve=Curve(cli, server_public=srv.public))
+    wrong = DataReceiver(ctx, tx.address, curve=Curve(cli, server_public=cli.public))  # wrong server key
+    try:
+        assert tx.wait_ready(5.0)
+        t = tags_for(0, 100, np.random.default_rng(0))
+        assert tx.send_batch(0, 1, t)
+        msg = rx.recv(timeout_ms=5000)
+        assert isinstance(msg, TimeTagBatch) and np.array_equal(msg.tags, t)
+        assert wrong.recv(timeout_ms=200) is None  # the handshake with a wrong server key never completes
+    finally:
+        for s in (tx, rx, wrong):
+            s.close()
+
+
+def test_control_send_without_peer_raises(ctx):
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), "tcp://127.0.0.1:*")
+    try:
+        with pytest.raises(WireError, match="no controller connected"):
+            dev.send(FeedbackCommand(command_id=1, apply_at_round=1, action=SetParameter(name="x", value=1.0)))
+    finally:
+        dev.close()
+
+
+def test_receiver_thread_sees_every_large_batch_in_order(ctx):
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=2)
+    rx = DataReceiver(ctx, tx.address, hwm=2)
+    rng = np.random.default_rng(5)
+    sent = [tags_for(r, 65536, rng) for r in range(20)]
+    got = []
+    th = threading.Thread(target=lambda: [got.append(rx.recv(5000)) for _ in sent])
+    try:
+        th.start()
+        for r, t in enumerate(sent):
+            assert tx.wait_ready(5.0)  # a sender that prefers waiting to dropping checks for room first
+            assert tx.send_batch(r, 1, t)
+        th.join(10)
+        assert [m.first_round for m in got] == list(range(20))
+        assert all(np.array_equal(m.tags, t) for m, t in zip(got, sent))
+        assert tx.stats["dropped_batches"] == 0 and rx.stats["missed_events"] == 0
+    finally:
+        th.join(10)
+        tx.close()
+        rx.close()
