@@ -12,6 +12,7 @@ from protocols.errors import QuantaCoreError
 # `configure(parser)` and `main(args) -> int`; modules import their heavy
 # dependencies inside `main` so that `quantacore --help` stays fast.
 COMMANDS: dict[str, str] = {
+    "keys": "quantacore.commands.keys",
     "study": "quantacore.commands.study",
     "emulate": "quantacore.commands.emulate",
 }
