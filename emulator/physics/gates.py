@@ -23,15 +23,15 @@ def splitting_angle_error(splitting_ratio_error: ArrayLike, nominal_reflectivity
 def beam_splitter_process_infidelity(angle_error: ArrayLike, phase_error: ArrayLike) -> np.ndarray:
     """1 - F_pro = 1 - cos^2(dtheta) cos^2(dphi / 2) of an imperfect beam splitter followed by a phase error.
 
-    The error unitary is E = U_ideal^dag U_actual = P(dphi) B(dtheta) (beam-splitter rotations commute, so the
-    result holds for any nominal splitting ratio); F_pro = |Tr E / 2|^2 = cos^2(dtheta) cos^2(dphi / 2).
+    The error after the ideal gate is E = U_actual U_ideal^dag = P(dphi) B(dtheta) (beam-splitter rotations
+    commute, so this holds for any nominal splitting ratio); F_pro = |Tr E / 2|^2 = cos^2(dtheta) cos^2(dphi / 2).
     The average gate infidelity is 2/3 of it (Nielsen, Phys. Lett. A 303, 249 (2002)).
     """
     return 1.0 - beam_splitter_pauli_probabilities(angle_error, phase_error)[..., 0]
 
 
 def beam_splitter_pauli_probabilities(angle_error: ArrayLike, phase_error: ArrayLike) -> np.ndarray:
-    """[p_I, p_X, p_Y, p_Z] of the Pauli-twirled beam-splitter error, shape (..., 4).
+    """[p_I, p_X, p_Y, p_Z] of the Pauli-twirled beam-splitter error after the ideal gate, shape (..., 4).
 
     E = (cos(dtheta) I - i sin(dtheta) Y)(cos(dphi/2) I - i sin(dphi/2) Z) up to a global phase, and Y Z = i X,
     so twirling gives p_I = c^2 C^2, p_X = s^2 S^2, p_Y = s^2 C^2, p_Z = c^2 S^2 with c, s = cos, sin(dtheta)

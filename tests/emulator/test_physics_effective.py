@@ -1,0 +1,129 @@
+"""The effective dual-rail channel: closed-form read-out patterns against a seeded photon-by-photon simulation,
+and the single-component limits against their textbook values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emulator.physics.channels import phase_flip_probability
+from emulator.physics.device import load_device
+from emulator.physics.effective import compose_pauli, contributions, detection_outcomes, effective_channel
+from emulator.physics.sources import quantum_dot_distribution
+from protocols.noise import EffectiveChannel
+
+DEVICES = Path(__file__).resolve().parents[2] / "configs" / "devices"
+
+
+def simulate_patterns(dist, t, eta, p_dark, shots, seed):
+    """Photon-by-photon Monte Carlo of the model in emulator.physics.effective (signal rail = rail 0)."""
+    rng = np.random.default_rng(seed)
+    n = rng.choice(len(dist), size=shots, p=dist)
+    arrived = (n >= 1) & (rng.random(shots) < t)
+    click = np.zeros((shots, 2), dtype=bool)
+    click[:, 0] |= arrived & (rng.random(shots) < eta)
+    extras = np.maximum(n - 1, 0)
+    for j in range(int(extras.max(initial=0))):
+        present = (extras > j) & (rng.random(shots) < t * eta)
+        rail = rng.integers(0, 2, size=shots)
+        click[present & (rail == 0), 0] = True
+        click[present & (rail == 1), 1] = True
+    click |= rng.random((shots, 2)) < p_dark
+    none = ~click[:, 0] & ~click[:, 1]
+    double = click[:, 0] & click[:, 1]
+    correct = click[:, 0] & ~click[:, 1]
+    wrong = ~click[:, 0] & click[:, 1]
+    return arrived, none, double, correct, wrong
+
+
+def assert_rate(count, trials, p):
+    # 5 sigma of the binomial standard error (plus one count for p near 0).
+    sigma = np.sqrt(max(p * (1 - p), 1.0 / trials) / trials)
+    assert abs(count / trials - p) <= 5 * sigma + 1.0 / trials, (count / trials, p, sigma)
+
+
+@pytest.mark.parametrize(
+    "dist, t, eta, p_dark",
+    [
+        (np.array([0.1, 0.6, 0.3]), 0.7, 0.8, 0.05),  # exaggerated so every pattern is frequent
+        (np.array([0.05, 0.5, 0.25, 0.2]), 0.5, 0.6, 0.1),  # two extra photons
+        (quantum_dot_distribution(0.57, 0.021), 0.75, 0.93, 2e-3),
+    ],
+)
+def test_detection_outcomes_match_photon_by_photon_simulation(dist, t, eta, p_dark):
+    shots = 400_000
+    arrived, none, double, correct, wrong = simulate_patterns(dist, t, eta, p_dark, shots, seed=20261126)
+    o = detection_outcomes(dist, t, eta, p_dark)
+    assert_rate(arrived.sum(), shots, o.arrived)
+    lost = ~arrived
+    assert_rate((lost & (none | double)).sum(), shots, o.lost_flagged)
+    assert_rate((lost & (correct | wrong)).sum(), shots, o.lost_single)
+    n_arr = int(arrived.sum())
+    for pattern, p in [(none, o.none), (double, o.double), (correct, o.correct), (wrong, o.wrong)]:
+        assert_rate((arrived & pattern).sum(), n_arr, p)
+    assert o.none + o.double + o.correct + o.wrong == pytest.approx(1.0, abs=1e-12)
+
+
+def test_single_component_limits():
+    device = load_device(DEVICES / "dual_rail_default.yaml")
+    rows = contributions(device)
+    det, ch = device.detectors, device.channel
+    # Inefficiency alone: no click with probability 1 - eta, a heralded erasure of the measurement.
+    assert rows["detector efficiency"].measurement_erasure == pytest.approx(1 - det.efficiency, abs=1e-12)
+    # Dark counts alone: the signal rail always clicks, so a dark count on the other rail is a double click.
+    assert rows["detector dark counts"].measurement_erasure == pytest.approx(det.dark_probability(), abs=1e-15)
+    assert rows["detector dark counts"].measurement_flip == 0.0
+    # Channel alone: loss is a heralded erasure with 1 - T, phase noise a Z error.
+    assert rows["channel"].erasure == pytest.approx(1 - ch.transmission(), abs=1e-12)
+    assert rows["channel"].pauli_z == pytest.approx(float(phase_flip_probability(ch.phase_noise_rad)), abs=1e-15)
+    # Source alone: vacuum is erasure; an extra photon on the other rail (probability 1/2) a double click.
+    p = device.source.photon_number_distribution()
+    assert rows["source"].erasure == pytest.approx(p[0], abs=1e-12)
+    assert rows["source"].measurement_erasure == pytest.approx(p[2] / 2 / (p[1] + p[2]), abs=1e-12)
+
+
+def test_ideal_device_has_no_noise():
+    device = load_device(DEVICES / "dual_rail_default.yaml")
+    ideal = device.model_copy(
+        update={
+            "source": device.source.model_copy(update={"efficiency": 1.0, "g2": 0.0, "indistinguishability": 1.0}),
+            "channel": device.channel.model_copy(update={"fibre_length_km": 0.0, "insertion_losses_db": [], "phase_noise_rad": 0.0}),
+            "gates": device.gates.model_copy(update={"splitting_ratio_error": 0.0, "phase_error_rad": 0.0}),
+            "detectors": device.detectors.model_copy(update={"efficiency": 1.0, "dark_count_rate_hz": 0.0}),
+        }
+    )
+    assert effective_channel(ideal) == EffectiveChannel()
+
+
+def test_joint_effects_appear_only_in_the_total():
+    # A photon lost in the detector with a dark count on the wrong rail is an unheralded flip: (1 - eta) p_d
+    # (1 - p_d) given arrival, which no single component produces.
+    device = load_device(DEVICES / "dual_rail_lossy.yaml")
+    total = effective_channel(device)
+    assert all(row.measurement_flip == 0.0 for row in contributions(device).values())
+    assert total.measurement_flip > 0.0
+    for field in ("erasure", "measurement_erasure", "gate_depolarizing"):
+        assert getattr(total, field) >= max(getattr(r, field) for r in contributions(device).values())
+
+
+def test_pauli_composition():
+    z = compose_pauli([0.9, 0, 0, 0.1], [0.8, 0, 0, 0.2])
+    np.testing.assert_allclose(z, [0.9 * 0.8 + 0.1 * 0.2, 0, 0, 0.1 * 0.8 + 0.9 * 0.2], atol=1e-15)
+    xz = compose_pauli([0.9, 0.1, 0, 0], [0.8, 0, 0, 0.2])
+    np.testing.assert_allclose(xz, [0.72, 0.08, 0.02, 0.18], atol=1e-15)
+
+
+@pytest.mark.parametrize("path", sorted(DEVICES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_shipped_devices_give_valid_channels_that_build_circuits(path):
+    import stim
+
+    ch = effective_channel(load_device(path))
+    c = stim.Circuit()
+    hooks = ch.hooks()
+    hooks.round_start(c, [0, 1], 0)
+    hooks.after_2q_layer(c, [(0, 1)], [])
+    hooks.before_measure(c, [0, 1], "Z", "data")
+    c.append("M", [0, 1])
+    c.compile_sampler().sample(10)  # stim accepts every probability
