@@ -9,7 +9,7 @@ import stim
 
 from protocols.codes.hooks import NoiseHooks
 from protocols.noise.channel import ChannelHooks, EffectiveChannel
-from protocols.noise.model import NoiseModel, _check_distance, probability
+from protocols.noise.model import NoiseModel, check_distance, probability
 
 
 class CodeCapacityNoise(NoiseModel):
@@ -35,7 +35,7 @@ class CodeCapacityNoise(NoiseModel):
 
     def rounds_for(self, distance: int) -> int:
         """One round: with perfect measurements, repeating the syndrome measurement adds nothing."""
-        _check_distance(distance)
+        check_distance(distance)
         return 1
 
 

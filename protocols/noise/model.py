@@ -32,7 +32,7 @@ class NoiseModel(StrictModel):
 
     def rounds_for(self, distance: int) -> int:
         """Syndrome-extraction rounds a memory experiment at `distance` uses under this model (distance rounds)."""
-        _check_distance(distance)
+        check_distance(distance)
         return distance
 
     @property
@@ -41,6 +41,7 @@ class NoiseModel(StrictModel):
         return float(getattr(self, self.sweep_parameter))
 
 
-def _check_distance(distance: int) -> None:
+def check_distance(distance: int) -> None:
+    """Raise NoiseModelError unless `distance` is a positive integer."""
     if isinstance(distance, bool) or not isinstance(distance, int) or distance < 1:
         raise NoiseModelError(f"distance must be a positive integer (got {distance!r})")
