@@ -19,6 +19,7 @@ renumbered in order):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import stim
@@ -79,7 +80,7 @@ def _term(p: float, parts: list[tuple[list[int], list[int]]]) -> str:
 
 
 def split_heralded_dem(dem: stim.DetectorErrorModel, herald_mask: np.ndarray | None = None) -> HeraldedModel:
-    """Split `dem` into twin, base and herald-component models (see the module docstring)."""
+    """Split `dem` into twin, base and herald-component models (see the module docstring); cached per DEM."""
     n = dem.num_detectors
     if herald_mask is None:
         herald_mask = herald_mask_from_dem(dem)
@@ -89,6 +90,16 @@ def split_heralded_dem(dem: stim.DetectorErrorModel, herald_mask: np.ndarray | N
     if not herald_mask.any():
         # Nothing to split: hand back the model itself, so graphs built from it equal bare PyMatching's.
         return HeraldedModel(dem, dem, np.arange(n, dtype=np.int64), np.zeros(0, dtype=np.int64), ())
+    # Keyed by the DEM's text: stim prints probabilities exactly, so equal text means an equal model,
+    # and printing costs ~5 % of a split (d=7: 9 ms against ~190 ms).
+    return _split_cached(str(dem), np.packbits(herald_mask).tobytes())
+
+
+@lru_cache(maxsize=16)
+def _split_cached(dem_text: str, packed_mask: bytes) -> HeraldedModel:
+    dem = stim.DetectorErrorModel(dem_text)
+    n = dem.num_detectors
+    herald_mask = np.unpackbits(np.frombuffer(packed_mask, dtype=np.uint8), count=n).astype(np.bool_)
     compact = np.full(n, -1, dtype=np.int64)
     keep = np.flatnonzero(~herald_mask)
     compact[keep] = np.arange(len(keep))
@@ -142,10 +153,14 @@ def split_heralded_dem(dem: stim.DetectorErrorModel, herald_mask: np.ndarray | N
             comps[herald_ordinal[heralds[0]]].update(tuple(sorted(d)) for d, _ in parts if d)
     twin = stim.DetectorErrorModel("\n".join(header + twin_lines))
     base = stim.DetectorErrorModel("\n".join(header + base_lines))
+    # The model is shared through the cache: freeze its arrays.
+    compact.flags.writeable = False
+    herald_dets = herald_dets.astype(np.int64)
+    herald_dets.flags.writeable = False
     return HeraldedModel(
         twin=twin,
         base=base,
         compact_index=compact,
-        herald_detectors=herald_dets.astype(np.int64),
+        herald_detectors=herald_dets,
         herald_components=tuple(tuple(sorted(c)) for c in comps),
     )
