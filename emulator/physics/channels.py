@@ -11,7 +11,9 @@ from pydantic import Field
 from protocols.config import StrictModel
 
 
-def loss_db(fibre_length_km: ArrayLike, fibre_loss_db_per_km: ArrayLike, insertion_losses_db: ArrayLike = ()) -> np.ndarray:
+def loss_db(
+    fibre_length_km: ArrayLike, fibre_loss_db_per_km: ArrayLike, insertion_losses_db: ArrayLike = ()
+) -> np.ndarray:
     """Total loss in dB: length (km) x attenuation (dB/km) + the sum of insertion losses (dB)."""
     insertion = np.sum(np.asarray(insertion_losses_db, dtype=np.float64))
     return np.asarray(fibre_length_km, dtype=np.float64) * np.asarray(fibre_loss_db_per_km) + insertion

@@ -68,6 +68,7 @@ class DetectorParams:
     jitter_sigma_ps: float
     dead_time_ns: float
     afterpulse_probability: float
+    afterpulse_delay_ns: float
     photon_number_resolving: bool
 
 
@@ -81,6 +82,7 @@ class DetectorConfig(StrictModel):
     jitter_sigma_ps: float = Field(ge=0.0, le=1e6, description="Gaussian timing jitter, standard deviation")
     dead_time_ns: float = Field(ge=0.0, le=1e6)
     afterpulse_probability: float = Field(default=0.0, ge=0.0, lt=1.0, description="per detection")
+    afterpulse_delay_ns: float = Field(default=0.0, ge=0.0, le=1e6, description="mean delay after re-arming")
 
     def dark_probability(self) -> float:
         """Probability of a dark count in one gate window."""
@@ -96,5 +98,6 @@ class DetectorConfig(StrictModel):
             jitter_sigma_ps=self.jitter_sigma_ps,
             dead_time_ns=self.dead_time_ns,
             afterpulse_probability=self.afterpulse_probability,
+            afterpulse_delay_ns=self.afterpulse_delay_ns,
             photon_number_resolving=self.kind == "pnr",
         )

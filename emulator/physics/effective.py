@@ -48,8 +48,9 @@ from protocols.noise import EffectiveChannel
 
 #: Pauli index -> (x, z) bits; I, X, Y, Z. Composition of Paulis is XOR of the bits (up to phase).
 _PAULI_BITS = np.array([[0, 0], [1, 0], [1, 1], [0, 1]])
+_PAULI_INDEX = {tuple(bits): i for i, bits in enumerate(_PAULI_BITS)}
 _PAULI_PRODUCT = np.array(
-    [[int(np.flatnonzero((_PAULI_BITS == (_PAULI_BITS[a] ^ _PAULI_BITS[b])).all(axis=1))[0]) for b in range(4)] for a in range(4)]
+    [[_PAULI_INDEX[tuple(_PAULI_BITS[a] ^ _PAULI_BITS[b])] for b in range(4)] for a in range(4)]
 )
 
 
@@ -147,16 +148,21 @@ _IDEAL_SOURCE = np.array([0.0, 1.0])
 _IDEAL_GATES = GateConfig()
 
 
-def effective_channel(device: DeviceConfig) -> EffectiveChannel:
-    """The effective channel per qubit and round of `device`, all components acting together."""
+def effective_channel(device: DeviceConfig, *, include_detectors: bool = True) -> EffectiveChannel:
+    """The effective channel per qubit and round of `device`, all components acting together.
+
+    With `include_detectors=False` the detectors are ideal (efficiency 1, no dark counts): the channel for a
+    circuit whose outcomes go through `emulator.readout`, which applies the detectors itself.
+    """
+    det = device.detectors
     return _channel(
         device.source.photon_number_distribution(),
         device.channel.transmission(),
         device.channel.phase_variance(),
         device.gates,
         device.source.indistinguishability,
-        device.detectors.efficiency,
-        device.detectors.dark_probability(),
+        det.efficiency if include_detectors else 1.0,
+        det.dark_probability() if include_detectors else 0.0,
     )
 
 
@@ -168,7 +174,9 @@ def contributions(device: DeviceConfig) -> dict[str, EffectiveChannel]:
     """
     src, ch, det = device.source, device.channel, device.detectors
     return {
-        "source": _channel(src.photon_number_distribution(), 1.0, 0.0, _IDEAL_GATES, src.indistinguishability, 1.0, 0.0),
+        "source": _channel(
+            src.photon_number_distribution(), 1.0, 0.0, _IDEAL_GATES, src.indistinguishability, 1.0, 0.0
+        ),
         "channel": _channel(_IDEAL_SOURCE, ch.transmission(), ch.phase_variance(), _IDEAL_GATES, 1.0, 1.0, 0.0),
         "gates": _channel(_IDEAL_SOURCE, 1.0, 0.0, device.gates, 1.0, 1.0, 0.0),
         "detector efficiency": _channel(_IDEAL_SOURCE, 1.0, 0.0, _IDEAL_GATES, 1.0, det.efficiency, 0.0),

@@ -20,7 +20,9 @@ from emulator.physics.photon_statistics import binomial_loss, thermal_distributi
 N_MAX = 8
 
 
-def spdc_herald_probability(mean: ArrayLike, herald_efficiency: ArrayLike, herald_dark: ArrayLike = 0.0) -> np.ndarray:
+def spdc_herald_probability(
+    mean: ArrayLike, herald_efficiency: ArrayLike, herald_dark: ArrayLike = 0.0
+) -> np.ndarray:
     """P(herald click) = 1 - (1 - p_dark) / (1 + eta_h mu) for a thermal idler of mean mu per mode.
 
     The idler of a two-mode squeezed vacuum is thermal, P(n) = mu^n / (1 + mu)^(n+1) (Loudon, The Quantum
@@ -123,7 +125,9 @@ class SPDCSource(StrictModel):
 
     def herald_probability(self) -> float:
         """Probability per pulse that the herald detector clicks (the heralding rate over rep_rate_hz)."""
-        return float(spdc_herald_probability(self.mean_photon_number, self.herald_efficiency, self.herald_dark_probability))
+        return float(
+            spdc_herald_probability(self.mean_photon_number, self.herald_efficiency, self.herald_dark_probability)
+        )
 
     def photon_number_distribution(self) -> np.ndarray:
         """P(n) of signal photons delivered per herald, n = 0..N_MAX (tail lumped), after signal coupling."""

@@ -71,7 +71,8 @@ def test_fock_state_loss_is_binomial(channel, n_photons):
     fock = np.zeros(cutoff)
     fock[n_photons] = 1.0
     np.testing.assert_allclose(out, binomial_loss(fock, t), atol=FLOAT_TOL)
-    np.testing.assert_allclose(out[: n_photons + 1], stats.binom.pmf(np.arange(n_photons + 1), n_photons, t), atol=FLOAT_TOL)
+    binomial = stats.binom.pmf(np.arange(n_photons + 1), n_photons, t)
+    np.testing.assert_allclose(out[: n_photons + 1], binomial, atol=FLOAT_TOL)
 
 
 def test_coherent_state_stays_coherent_with_sqrt_t_amplitude(channel):
@@ -118,9 +119,13 @@ def test_linewidth_convention_matches_lorentzian_coherence(linewidth_hz, delay_n
     tau = delay_ns * 1e-9
     half = linewidth_hz / 2.0
     # Substitute nu = half x so the integrand is O(1); QAWF (Fourier integral) is accurate to ~1e-10.
-    g1, err = integrate.quad(lambda x: 1.0 / (np.pi * (x**2 + 1.0)), 0, np.inf, weight="cos", wvar=2 * np.pi * half * tau)
+    g1, err = integrate.quad(
+        lambda x: 1.0 / (np.pi * (x**2 + 1.0)), 0, np.inf, weight="cos", wvar=2 * np.pi * half * tau
+    )
     g1 *= 2.0
     sigma2 = float(linewidth_phase_variance(linewidth_hz, tau))
     assert g1 == pytest.approx(np.exp(-sigma2 / 2.0), abs=10 * err + 1e-9)
-    cfg = ChannelConfig(fibre_length_km=0, fibre_loss_db_per_km=0, laser_linewidth_hz=linewidth_hz, interferometer_delay_ns=delay_ns)
+    cfg = ChannelConfig(
+        fibre_length_km=0, fibre_loss_db_per_km=0, laser_linewidth_hz=linewidth_hz, interferometer_delay_ns=delay_ns
+    )
     assert cfg.phase_flip_probability() == pytest.approx((1.0 - g1) / 2.0, abs=10 * err + 1e-9)

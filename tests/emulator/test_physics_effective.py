@@ -89,12 +89,29 @@ def test_ideal_device_has_no_noise():
     ideal = device.model_copy(
         update={
             "source": device.source.model_copy(update={"efficiency": 1.0, "g2": 0.0, "indistinguishability": 1.0}),
-            "channel": device.channel.model_copy(update={"fibre_length_km": 0.0, "insertion_losses_db": [], "phase_noise_rad": 0.0}),
+            "channel": device.channel.model_copy(
+                update={"fibre_length_km": 0.0, "insertion_losses_db": [], "phase_noise_rad": 0.0}
+            ),
             "gates": device.gates.model_copy(update={"splitting_ratio_error": 0.0, "phase_error_rad": 0.0}),
             "detectors": device.detectors.model_copy(update={"efficiency": 1.0, "dark_count_rate_hz": 0.0}),
         }
     )
     assert effective_channel(ideal) == EffectiveChannel()
+
+
+def test_without_detectors_only_upstream_noise_remains():
+    # For the readout stage, which applies the detectors itself: the channel with ideal detectors equals the
+    # total with the detector rows removed (up to the source's own double clicks, which stay).
+    device = load_device(DEVICES / "dual_rail_default.yaml")
+    upstream = effective_channel(device, include_detectors=False)
+    total = effective_channel(device)
+    p = device.source.photon_number_distribution()
+    t = device.channel.transmission()
+    assert upstream.measurement_flip == 0.0
+    assert upstream.erasure < total.erasure
+    # Given the signal arrived, an extra photon that also arrived lands on the other rail with probability 1/2.
+    assert upstream.measurement_erasure == pytest.approx(p[2] * t * t / 2 / ((p[1] + p[2]) * t), abs=1e-12)
+    assert upstream.gate_depolarizing == total.gate_depolarizing
 
 
 def test_joint_effects_appear_only_in_the_total():
