@@ -1,0 +1,328 @@
+"""The Numba kernel that turns one batch of measurement outcomes into detector time tags.
+
+Everything here works on dense channel indices 0..n_channels-1; `stage.py` maps them to channel ids,
+checks inputs and owns the state carried from batch to batch. The output is written as packed 16-byte
+records (two int64 words each) so that the caller can view it as `TIMETAG_DTYPE` without a copy:
+word 0 = type | missed << 16 | channel << 32 (little endian: bytes type, reserved, missed, channel),
+word 1 = time_ps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from emulator.readout._rng import exponential, normal_pair, seed_state, uniform
+
+_TAG = 0
+_OVERFLOW_BEGIN = 2
+_OVERFLOW_END = 3
+_MISSED_EVENTS = 4
+_FAR_FUTURE = np.int64(2**62)
+
+
+@njit(cache=True, inline="always")
+def _word0(rtype: int, missed: int, channel: int) -> np.int64:
+    return (np.int64(channel) << np.int64(32)) | (np.int64(missed) << np.int64(16)) | np.int64(rtype)
+
+
+@njit(cache=True, inline="always")
+def _heap_push(ht: np.ndarray, hc: np.ndarray, n: int, t: np.int64, c: np.int32) -> int:
+    """Push (t, c) on the min-heap held in ht/hc[:n] (capacity reserved by the caller); returns the new size."""
+    i = n
+    while i > 0:
+        p = (i - 1) >> 1
+        if ht[p] < t or (ht[p] == t and hc[p] <= c):
+            break
+        ht[i] = ht[p]
+        hc[i] = hc[p]
+        i = p
+    ht[i] = t
+    hc[i] = c
+    return n + 1
+
+
+@njit(cache=True)
+def _heap_pop(ht: np.ndarray, hc: np.ndarray, n: int) -> int:
+    """Remove the heap's top (read it from ht[0], hc[0] first); returns the new size."""
+    n -= 1
+    t = ht[n]
+    c = hc[n]
+    i = 0
+    while True:
+        k = 2 * i + 1
+        if k >= n:
+            break
+        if k + 1 < n and (ht[k + 1] < ht[k] or (ht[k + 1] == ht[k] and hc[k + 1] < hc[k])):
+            k += 1
+        if t < ht[k] or (t == ht[k] and c <= hc[k]):
+            break
+        ht[i] = ht[k]
+        hc[i] = hc[k]
+        i = k
+    ht[i] = t
+    hc[i] = c
+    return n
+
+
+@njit(cache=True)
+def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng):
+    """Detected photons of the batch, sorted by time: (times int64[k], channels int32[k])."""
+    n_rounds, _ = outcomes.shape
+    n_slots = slot_order.shape[0]
+    cap = n_rounds * n_slots
+    st = np.empty(cap, dtype=np.int64)
+    sc = np.empty(cap, dtype=np.int32)
+    k = 0
+    have_spare = False
+    spare = 0.0
+    for r in range(n_rounds):
+        base = t0_ps + r * period_ps
+        for j in range(n_slots):
+            q = slot_order[j]
+            if present[r, q] == 0:
+                continue
+            ch = chan_map[q, outcomes[r, q]]
+            e = eff[ch]
+            if e < 1.0 and uniform(rng) >= e:
+                continue
+            sig = jitter_ps[ch]
+            dt = 0.0
+            if sig > 0.0:
+                if have_spare:
+                    z = spare
+                    have_spare = False
+                else:
+                    z, spare = normal_pair(rng)
+                    have_spare = True
+                dt = sig * z
+            t = base + slot_ps[q] + np.int64(math.floor(dt + 0.5))
+            # Slots are visited in time order, so only jitter can invert neighbours: insertion is O(1) amortised.
+            i = k
+            while i > 0 and st[i - 1] > t:
+                st[i] = st[i - 1]
+                sc[i] = sc[i - 1]
+                i -= 1
+            st[i] = t
+            sc[i] = ch
+            k += 1
+    return st[:k], sc[:k]
+
+
+@njit(cache=True)
+def _dark_clicks(n_rounds, period_ps, t0_ps, dark_per_ps, dark_scale, rng):
+    """Dark counts on every channel over [t0, t0 + n_rounds * period), sorted by time.
+
+    Each channel is a Poisson process of rate dark_per_ps[c] * dark_scale[r] in round r: unit-rate
+    arrivals in integrated-intensity space, mapped back through the piecewise-linear cumulative intensity.
+    """
+    n_ch = dark_per_ps.shape[0]
+    uniform_scale = True
+    for r in range(n_rounds):
+        if dark_scale[r] != 1.0:
+            uniform_scale = False
+            break
+    cum = np.empty(n_rounds + 1, dtype=np.float64)
+    cum[0] = 0.0
+    for r in range(n_rounds):
+        cum[r + 1] = cum[r] + dark_scale[r] * period_ps
+    total = cum[n_rounds]
+    cap = 16
+    dt_ = np.empty(cap, dtype=np.int64)
+    dc = np.empty(cap, dtype=np.int32)
+    n = 0
+    for c in range(n_ch):
+        lam = dark_per_ps[c]
+        if lam <= 0.0 or total <= 0.0:
+            continue
+        x = 0.0
+        while True:
+            x += exponential(rng) / lam
+            if x >= total:
+                break
+            if uniform_scale:
+                t = t0_ps + np.int64(x)
+            else:
+                lo = 0
+                hi = n_rounds
+                while hi - lo > 1:
+                    mid = (lo + hi) >> 1
+                    if cum[mid] <= x:
+                        lo = mid
+                    else:
+                        hi = mid
+                t = t0_ps + lo * period_ps + np.int64((x - cum[lo]) / dark_scale[lo])
+            if n == cap:
+                cap *= 2
+                a = np.empty(cap, dtype=np.int64)
+                b = np.empty(cap, dtype=np.int32)
+                a[:n] = dt_[:n]
+                b[:n] = dc[:n]
+                dt_, dc = a, b
+            dt_[n] = t
+            dc[n] = c
+            n += 1
+    order = np.argsort(dt_[:n], kind="mergesort")
+    return dt_[:n][order], dc[:n][order]
+
+
+_P_I, _P_J, _P_HN, _P_NTAGS, _P_ANY_MISSED, _P_FIRST_MISSED, _P_LAST_MISSED = 0, 1, 2, 3, 4, 5, 6
+_POS_LEN = 7
+
+
+@njit(cache=True)
+def _merge(st, sc, dt_, dc, ht, hc, pos, out, t_end, last_click, dead_ps, ap_prob, ap_mean_ps, channel_ids,
+           missed, max_tags, rng) -> bool:
+    """Merge signal, dark and afterpulse clicks in time order through dead time into `out`.
+
+    Resumable: the cursor lives in `pos`; returns True when `out` is full (the caller grows it and calls
+    again), False when done. Kept apart from the allocation so that no array is rebound inside the loop
+    (rebinding makes Numba reference-count the array on every iteration, five times slower).
+    """
+    i = pos[_P_I]
+    j = pos[_P_J]
+    hn = pos[_P_HN]
+    n_tags = pos[_P_NTAGS]
+    cap = out.shape[0] // 2
+    ns = st.shape[0]
+    nd = dt_.shape[0]
+    full = False
+    while True:
+        if n_tags == cap and n_tags < max_tags:
+            full = True
+            break
+        ts = st[i] if i < ns else _FAR_FUTURE
+        td = dt_[j] if j < nd else _FAR_FUTURE
+        # Afterpulses due after this batch wait in the heap and are carried to the next batch.
+        th = ht[0] if hn > 0 and ht[0] < t_end else _FAR_FUTURE
+        if ts <= td and ts <= th:
+            if ts == _FAR_FUTURE:
+                break
+            t = ts
+            c = sc[i]
+            i += 1
+        elif td <= th:
+            t = td
+            c = dc[j]
+            j += 1
+        else:
+            t = th
+            c = hc[0]
+            hn = _heap_pop(ht, hc, hn)
+        if t - last_click[c] < dead_ps[c]:
+            continue  # non-paralyzable dead time: a suppressed click does not extend it
+        last_click[c] = t
+        if n_tags < max_tags:
+            out[2 * n_tags] = _word0(_TAG, 0, channel_ids[c])
+            out[2 * n_tags + 1] = t
+            n_tags += 1
+        else:
+            if pos[_P_ANY_MISSED] == 0:
+                pos[_P_FIRST_MISSED] = t
+                pos[_P_ANY_MISSED] = 1
+            pos[_P_LAST_MISSED] = t
+            missed[c] += 1
+        p = ap_prob[c]
+        if p > 0.0 and uniform(rng) < p:
+            # The afterpulse fires once the detector has re-armed (trapped carriers released after the hold-off).
+            ta = t + dead_ps[c] + np.int64(math.floor(exponential(rng) * ap_mean_ps[c] + 0.5))
+            hn = _heap_push(ht, hc, hn, ta, np.int32(c))
+    pos[_P_I] = i
+    pos[_P_J] = j
+    pos[_P_HN] = hn
+    pos[_P_NTAGS] = n_tags
+    return full
+
+
+@njit(cache=True)
+def readout_batch(
+    outcomes,  # uint8 (n_rounds, n_meas)
+    present,  # uint8 (n_rounds, n_meas)
+    chan_map,  # int32 (n_meas, 2) dense channel index per rail
+    slot_order,  # int64 (n_meas,) measurement indices sorted by slot
+    slot_ps,  # int64 (n_meas,)
+    period_ps,  # int64
+    t0_ps,  # int64 time of round 0 of the batch
+    channel_ids,  # int32 (n_ch,) channel id written to the records
+    eff,  # float64 (n_ch,)
+    dark_per_ps,  # float64 (n_ch,)
+    dark_scale,  # float64 (n_rounds,) multiplier of the dark rate per round
+    jitter_ps,  # float64 (n_ch,)
+    dead_ps,  # int64 (n_ch,)
+    ap_prob,  # float64 (n_ch,)
+    ap_mean_ps,  # float64 (n_ch,)
+    last_click,  # int64 (n_ch,) in/out: time of the last registered click per channel
+    carry_t,  # int64 (m,) afterpulses pending from the previous batch
+    carry_c,  # int32 (m,)
+    seed,  # uint64
+    max_tags,  # int64
+):
+    """One batch -> (records int64[2 * n], pending afterpulse times int64[:], their channels int32[:])."""
+    rng = seed_state(seed)
+    n_rounds = outcomes.shape[0]
+    n_ch = channel_ids.shape[0]
+    t_end = t0_ps + n_rounds * period_ps
+    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
+    dt_, dc = _dark_clicks(n_rounds, period_ps, t0_ps, dark_per_ps, dark_scale, rng)
+
+    ns = st.shape[0]
+    nd = dt_.shape[0]
+    m = carry_t.shape[0]
+    # Each click pushes at most one afterpulse and an afterpulse is pushed only when one is popped or a
+    # signal/dark click is taken, so the heap never holds more than m + ns + nd entries.
+    ht = np.empty(m + ns + nd + 1, dtype=np.int64)
+    hc = np.empty(m + ns + nd + 1, dtype=np.int32)
+    hn = 0
+    for k in range(m):
+        hn = _heap_push(ht, hc, hn, carry_t[k], carry_c[k])
+    missed = np.zeros(n_ch, dtype=np.int64)
+    pos = np.zeros(_POS_LEN, dtype=np.int64)
+    pos[_P_HN] = hn
+    cap = min(max_tags, ns + nd + m + 64) + 2
+    out = np.empty(2 * cap, dtype=np.int64)
+    while _merge(st, sc, dt_, dc, ht, hc, pos, out, t_end, last_click, dead_ps, ap_prob, ap_mean_ps,
+                 channel_ids, missed, max_tags, rng):
+        o2 = np.empty(4 * cap, dtype=np.int64)
+        o2[: 2 * cap] = out
+        out = o2
+        cap *= 2
+    n_tags = pos[_P_NTAGS]
+    any_missed = pos[_P_ANY_MISSED] != 0
+    first_missed = pos[_P_FIRST_MISSED]
+    last_missed = pos[_P_LAST_MISSED]
+    hn = pos[_P_HN]
+
+    n_out = n_tags
+    if any_missed:
+        n_rec = 2
+        for c in range(n_ch):
+            n_rec += (missed[c] + 65534) // 65535
+        o2 = np.empty(2 * (n_tags + n_rec), dtype=np.int64)
+        o2[: 2 * n_tags] = out[: 2 * n_tags]
+        out = o2
+        out[2 * n_out] = _word0(_OVERFLOW_BEGIN, 0, -1)
+        out[2 * n_out + 1] = first_missed
+        n_out += 1
+        out[2 * n_out] = _word0(_OVERFLOW_END, 0, -1)
+        out[2 * n_out + 1] = last_missed
+        n_out += 1
+        for c in range(n_ch):
+            left = missed[c]
+            while left > 0:
+                part = min(left, 65535)
+                out[2 * n_out] = _word0(_MISSED_EVENTS, part, channel_ids[c])
+                out[2 * n_out + 1] = last_missed
+                n_out += 1
+                left -= part
+
+    pend_t = np.empty(hn, dtype=np.int64)
+    pend_c = np.empty(hn, dtype=np.int32)
+    k = 0
+    while hn > 0:
+        pend_t[k] = ht[0]
+        pend_c[k] = hc[0]
+        hn = _heap_pop(ht, hc, hn)
+        k += 1
+    return out[: 2 * n_out], pend_t, pend_c
