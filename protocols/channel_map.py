@@ -86,3 +86,12 @@ def dual_rail_map(
     rails = np.arange(2 * n, dtype=np.int32).reshape(n, 2)
     slots = window_ps + slot_spacing_ps * np.arange(n, dtype=np.int64)
     return ChannelMap(q, rails, slots, round_period_ps, window_ps)
+
+
+def channel_map_for_code(qubits: np.ndarray | list[int], round_period_ps: int, window_ps: int) -> ChannelMap:
+    """The map both sides derive from a code: every qubit read at mid-round on rails (2k, 2k+1), qubits sorted."""
+    q = np.sort(np.asarray(qubits, dtype=np.int32))
+    n = len(q)
+    rails = np.arange(2 * n, dtype=np.int32).reshape(n, 2)
+    slots = np.full(n, round_period_ps // 2, dtype=np.int64)
+    return ChannelMap(q, rails, slots, int(round_period_ps), int(window_ps))
