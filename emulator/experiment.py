@@ -25,6 +25,7 @@ from emulator.physics.effective import effective_channel
 from emulator.readout import ReadoutStage
 from protocols.channel_map import ChannelMap, channel_map_for_code
 from protocols.codes import CodeSpec, build_memory_circuit, layout
+from protocols.config import validate
 from protocols.errors import ConfigError
 from protocols.frames import FrameLayout
 from protocols.noise import EffectiveChannel
@@ -55,7 +56,7 @@ def device_with(device: DeviceConfig, params: dict[str, float]) -> DeviceConfig:
         data["detectors"]["dark_count_rate_hz"] = params["dark_count_rate_hz"]
     if "detector_efficiency" in params:
         data["detectors"]["efficiency"] = params["detector_efficiency"]
-    return DeviceConfig.model_validate(data)
+    return validate(DeviceConfig, data, source=f"device {device.name} with {params}")
 
 
 @dataclass(frozen=True)
