@@ -33,7 +33,7 @@ rebuild); "pm-edit" is PyMatching with the erased edges set to weight 0 and rest
 (`add_edge(..., merge_strategy="replace")`), which rebuilds its search graph on the next decode.
 fusion-blossom wins at every point (7x to 20x), so heralded shots go to it; shots without any herald
 take the batched PyMatching path on the base graph. Most of the fusion-blossom time is its own solve
-and subgraph calls, one shot per call; the Python loop around them costs ~2 µs per shot.
+and subgraph calls, one shot per call; the Python loop around them costs ~3 µs per shot.
 """
 
 from __future__ import annotations

@@ -11,43 +11,71 @@ from test_decode_heralds import depolarizing_circuit, with_data_heralds
 
 from controller.decode import ErasureDecoder, MatchingDecoder
 from controller.decode.heralds import circuit_dem
+from protocols.codes import CodeSpec, build_memory_circuit
 from protocols.errors import DecodeError
+from protocols.noise import EffectiveChannel
 
 #: Significance level of the paired sign test; strict because the verdict must not depend on luck.
 ALPHA = 1e-6
 
 
-def _injected_shot(circuit: stim.Circuit, site: int, pauli: str) -> tuple[np.ndarray, np.ndarray]:
-    """Detection events and observable flips of `circuit` with only erasure `site` happening, as `pauli`.
+def contract_circuit(family: str, distance: int, basis: str = "Z") -> stim.Circuit:
+    """A flat memory circuit from the project's builder: heralded data and measurement erasures, false heralds."""
+    channel = EffectiveChannel(
+        erasure=0.05, false_herald=0.01, measurement_erasure=0.01, gate_depolarizing=1e-3, measurement_flip=1e-3
+    )
+    return build_memory_circuit(CodeSpec(family, distance, 3, basis), channel.hooks()).flattened()
 
-    Detection events are relative to the noiseless reference, so the fired herald is set by the caller.
+
+def _possible_paulis(op: stim.CircuitInstruction) -> list[str]:
+    if op.name == "HERALDED_ERASE":
+        return ["X_ERROR", "Y_ERROR", "Z_ERROR"]
+    _, px, py, pz = op.gate_args_copy()  # HERALDED_PAULI_CHANNEL_1(pI, pX, pY, pZ)
+    return [name for name, q in (("X_ERROR", px), ("Y_ERROR", py), ("Z_ERROR", pz)) if q > 0]
+
+
+def _injected_shot(circuit: stim.Circuit, site: int, pauli: str) -> tuple[np.ndarray, np.ndarray]:
+    """Detection events and observable flips of flat `circuit` with only the heralded channel at `site`, as `pauli`.
+
+    All other noise is dropped. Detection events are relative to the noiseless reference, so the fired
+    herald is set by the caller.
     """
     injected = stim.Circuit()
     for j, op in enumerate(circuit):
         if j == site:
             injected.append(pauli, op.targets_copy(), 1.0)
             injected.append("MPAD", [0])
-        elif op.name == "HERALDED_ERASE":
+        elif op.name.startswith("HERALDED_"):
             injected.append("MPAD", [0] * len(op.targets_copy()))
-        else:
+        elif stim.gate_data(op.name).produces_measurements:
+            injected.append(op.name, op.targets_copy())  # without a flip probability
+        elif not stim.gate_data(op.name).is_noisy_gate:
             injected.append(op)
     dets, obs = injected.compile_detector_sampler().sample(1, separate_observables=True)
     return dets[0], obs[0]
 
 
-def test_known_erasure_opens_the_edges_it_flips_and_is_corrected() -> None:
-    """For every herald: an X, Y or Z there flips only detectors on that herald's edges, and is decoded exactly."""
-    circuit = with_data_heralds(depolarizing_circuit(3, 2, 0.0), 0.05)
+@pytest.mark.parametrize(
+    "circuit",
+    [
+        with_data_heralds(depolarizing_circuit(3, 2, 0.0), 0.05).flattened(),
+        contract_circuit("rotated_surface", 3),
+        contract_circuit("xzzx", 3, "X"),
+    ],
+    ids=["stim-generated", "rotated_surface", "xzzx"],
+)
+def test_known_erasure_opens_the_edges_it_flips_and_is_corrected(circuit: stim.Circuit) -> None:
+    """For every herald: each Pauli its channel can apply flips only detectors on that herald's edges, and a
+    shot with that single error and its herald is decoded exactly (the herald's edges cost nothing)."""
     dec = ErasureDecoder(circuit_dem(circuit))
     model, graph = dec.model, dec.graph
-    sites = [k for k, op in enumerate(circuit) if op.name == "HERALDED_ERASE"]
-    assert len(sites) == dec.num_heralds == 18
+    sites = [k for k, op in enumerate(circuit) if op.name.startswith("HERALDED_")]
+    assert len(sites) == dec.num_heralds > 0
     flips_observable = 0
     for h, site in enumerate(sites):
         edges = graph.edges_of_herald(h)
-        assert len(edges) > 0
         endpoints = set(graph.u[edges].tolist()) | set(graph.v[edges][graph.v[edges] >= 0].tolist())
-        for pauli in ("X_ERROR", "Y_ERROR", "Z_ERROR"):
+        for pauli in _possible_paulis(circuit[site]):
             dets, obs = _injected_shot(circuit, site, pauli)
             dets[model.herald_detectors[h]] = 1
             flipped = {int(model.compact_index[d]) for d in np.flatnonzero(dets) if model.compact_index[d] >= 0}
@@ -58,15 +86,20 @@ def test_known_erasure_opens_the_edges_it_flips_and_is_corrected() -> None:
     assert flips_observable > 0  # some erasures hit the logical support, so the check has teeth
 
 
-def test_erasure_aware_beats_unaware_on_the_same_samples() -> None:
+@pytest.mark.parametrize(
+    "circuit",
+    [with_data_heralds(depolarizing_circuit(3, 3, 1e-3), 0.05), contract_circuit("rotated_surface", 3)],
+    ids=["stim-generated", "rotated_surface"],
+)
+def test_erasure_aware_beats_unaware_on_the_same_samples(circuit: stim.Circuit) -> None:
     """Paired sign test (McNemar, exact binomial) on shots where exactly one decoder fails.
 
     Under the null hypothesis that both decoders are equally good, each discordant shot is equally
     likely to be a failure of either one; reject at ALPHA if the unaware decoder's share is too large.
-    Model: d=3, rounds=3, circuit-level depolarizing 1e-3 plus heralded erasure 5 % of each data qubit
-    per round (erasure-dominated).
+    Models (erasure-dominated), d=3, rounds=3: circuit-level depolarizing 1e-3 plus heralded erasure 5 %
+    of each data qubit per round; and the project's surface code with the effective channel of
+    `contract_circuit`.
     """
-    circuit = with_data_heralds(depolarizing_circuit(3, 3, 1e-3), 0.05)
     dem = circuit_dem(circuit)
     dets, obs = circuit.compile_detector_sampler(seed=2026).sample(6000, separate_observables=True)
     fail_aware = (ErasureDecoder(dem).decode_batch(dets) != obs).any(axis=1)

@@ -9,7 +9,9 @@ from test_decode_heralds import depolarizing_circuit, with_data_heralds
 
 from controller.decode import MatchingDecoder
 from controller.decode.heralds import circuit_dem, split_heralded_dem
+from protocols.codes import CodeSpec, build_memory_circuit
 from protocols.errors import DecodeError
+from protocols.noise.circuit_depolarizing import CircuitDepolarizingNoise
 
 
 @pytest.mark.parametrize(("d", "p"), [(3, 5e-3), (5, 5e-3)])
@@ -27,6 +29,16 @@ def test_equals_bare_pymatching_bit_for_bit(d: int, p: float) -> None:
     assert np.array_equal(ours.decode_batch(unpacked.astype(np.bool_)), expected_unpacked)
     # The samples are not trivial: some shots predict a flip.
     assert expected_unpacked.any()
+
+
+@pytest.mark.parametrize("family", ["rotated_surface", "xzzx", "repetition"])
+def test_project_circuits_equal_bare_pymatching(family: str) -> None:
+    circuit = build_memory_circuit(CodeSpec(family, 5, 5, "Z"), CircuitDepolarizingNoise(p=5e-3).hooks())
+    dem = circuit_dem(circuit)
+    packed, _ = circuit.compile_detector_sampler(seed=12).sample(2000, separate_observables=True, bit_packed=True)
+    bare = pymatching.Matching.from_detector_error_model(dem)
+    expected = bare.decode_batch(packed, bit_packed_shots=True, bit_packed_predictions=True)
+    assert np.array_equal(MatchingDecoder(dem).decode_batch(packed, bit_packed=True), expected)
 
 
 def test_heralded_circuit_ignores_heralds() -> None:
