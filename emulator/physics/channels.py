@@ -50,22 +50,37 @@ DbLoss = Annotated[float, Field(ge=0.0, le=100.0)]
 
 
 class ChannelConfig(StrictModel):
-    """The optical path one qubit's photon takes per round: fibre, insertion losses, phase noise."""
+    """The optical paths of a qubit's photon: once from the source, every round, once to the detectors.
 
-    fibre_length_km: float = Field(ge=0.0, le=1e4)
+    A data qubit's photon travels the per-round path (fibre delay, chip components: `fibre_*`,
+    `insertion_losses_db`) once per round; a fresh photon (an ancilla) also crosses `preparation_losses_db`
+    from the source to the chip, and every measured photon `readout_losses_db` from the chip to the detectors.
+    """
+
+    fibre_length_km: float = Field(ge=0.0, le=1e4, description="per round")
     fibre_loss_db_per_km: float = Field(ge=0.0, le=100.0)
-    insertion_losses_db: list[DbLoss] = Field(default_factory=list, description="chip facets, switches, ...")
+    insertion_losses_db: list[DbLoss] = Field(default_factory=list, description="per round: facets, switches, ...")
+    preparation_losses_db: list[DbLoss] = Field(default_factory=list, description="once, source to chip")
+    readout_losses_db: list[DbLoss] = Field(default_factory=list, description="once, chip to detectors")
     phase_noise_rad: float = Field(default=0.0, ge=0.0, le=10.0, description="rms residual rail phase per round")
     laser_linewidth_hz: float = Field(default=0.0, ge=0.0, le=1e12, description="Lorentzian FWHM")
     interferometer_delay_ns: float = Field(default=0.0, ge=0.0, le=1e6, description="time-bin delay tau")
 
     def loss_db(self) -> float:
-        """Total loss in dB of the path."""
+        """Loss in dB of the per-round path."""
         return float(loss_db(self.fibre_length_km, self.fibre_loss_db_per_km, self.insertion_losses_db))
 
     def transmission(self) -> float:
-        """Probability that the photon survives the path."""
+        """Probability that a photon survives one round's path."""
         return float(transmission_from_db(self.loss_db()))
+
+    def measured_photon_loss_db(self) -> float:
+        """Loss in dB from the source to the detectors of a fresh photon measured after one round."""
+        return self.loss_db() + float(np.sum(self.preparation_losses_db) + np.sum(self.readout_losses_db))
+
+    def measured_photon_transmission(self) -> float:
+        """Probability that a fresh photon reaches the detectors after one round's path."""
+        return float(transmission_from_db(self.measured_photon_loss_db()))
 
     def phase_variance(self) -> float:
         """Total rail phase variance (rad^2): residual phase noise plus laser linewidth over the delay."""

@@ -29,8 +29,9 @@ def describe_device(device: DeviceConfig) -> str:
         f"device {device.name} ({device.encoding}), round period {device.clock.round_period_ns:g} ns",
         f"source {src.kind}: P(0) = {p[0]:.4g}, P(1) = {p[1]:.4g}, P(>=2) = {p[2:].sum():.4g} per qubit, "
         f"M = {src.indistinguishability:g}, rep rate {src.rep_rate_hz:g} Hz",
-        f"channel: loss {ch.loss_db():.3f} dB (T = {ch.transmission():.4f}), "
-        f"phase variance {ch.phase_variance():.3e} rad^2",
+        f"channel: per round {ch.loss_db():.3f} dB (T = {ch.transmission():.4f}); measured photon, source to "
+        f"detectors {ch.measured_photon_loss_db():.3f} dB (T = {ch.measured_photon_transmission():.4f}); "
+        f"phase variance {ch.phase_variance():.3e} rad^2 per round",
         f"detectors {det.kind}: efficiency {det.efficiency:g}, p_dark {det.dark_probability():.3e} per "
         f"{det.gate_window_ns:g} ns window, jitter {det.jitter_sigma_ps:g} ps, dead time {det.dead_time_ns:g} ns",
         "",

@@ -1,37 +1,40 @@
 """From component models to the effective per-qubit, per-round channel of a dual-rail qubit.
 
-Photon-level model (one round = one pass of the qubit's photon through source, channel, gates, detectors):
+Where photons go. A data qubit's photon is kept (delay line and chip) and crosses the per-round path once per
+round, with transmission T_r. A measured qubit (an ancilla every round) is a fresh photon: the source delivers
+n photons with P(n), which cross the preparation losses, one round's path and the readout losses
+(T_m = T_prep T_r T_read) and reach detectors of efficiency eta, each rail with an independent dark count p_d
+per gate window (threshold detection: a rail clicks or not). The controller reads a single click as the
+outcome and flags no click and two clicks.
 
-- The source delivers n photons with P(n) (`photon_number_distribution`). n = 0 is a lost qubit. For n >= 2
-  one photon carries the qubit (the signal) and the k = n - 1 extra photons are modelled as incoherent
-  photons, each on a uniformly random rail: they bear no fixed phase to the encoded superposition, so after
-  the gates their rail is uncorrelated with the logical value.
-- Each photon survives the channel with T = 10^(-dB/10) and is detected with efficiency eta; each rail has an
-  independent dark count with p_d per gate window. Threshold detectors: a rail clicks or not.
-- The controller reads one click as the outcome and flags no click and two clicks (heralds).
+Multi-photon events. For n >= 2 one photon carries the qubit (the signal); the k = n - 1 extra photons are
+modelled as incoherent photons each on a uniformly random rail: they bear no fixed phase to the encoded
+superposition, so after the gates their rail is uncorrelated with the logical value.
 
-For one rail pair let s be the probability that the signal is detected on its rail (eta if it arrived, 0 if it
-was lost upstream) and q = T eta / 2 the probability that one extra photon clicks a given rail. Then
+Read-out patterns. Let s be the probability that the signal clicks its rail (eta if it arrived, 0 if lost) and
+q = T_m eta / 2 the probability that one extra photon clicks a given rail. Then
   P(no click on the signal rail R) = (1 - s)(1 - p_d)(1 - q)^k,  P(no click on the other rail W) = (1 - p_d)(1 - q)^k,
   P(neither) = (1 - s)(1 - p_d)^2 (1 - 2q)^k,
 and by inclusion-exclusion: none = P(neither); correct = P(W=0) - none; wrong = P(R=0) - none;
-double = 1 - P(R=0) - P(W=0) + none.
+double = 1 - P(R=0) - P(W=0) + none. A lost signal makes a single click a random outcome (wrong half the time).
 
 Mapping onto `EffectiveChannel` (stim applies each mechanism independently, in circuit order):
 
-- `erasure` = P(signal lost in source or channel, outcome flagged (none or double)): heralded loss.
-- A lost signal whose outcome is a single click (a dark count or an extra photon) is an unheralded erasure:
-  a uniformly random Pauli, u/4 each of X, Y, Z with u = P(lost, single click) / (1 - erasure).
-- `pauli_z` += phase noise (1 - exp(-sigma^2/2))/2; single-qubit beam-splitter gate errors add their twirled
-  Pauli rates (`emulator.physics.gates`). Pauli channels compose exactly (group convolution).
+- `erasure` = 1 - T_r: a data photon lost in one round's path (the channel model heralds it at once).
+- `pauli_z` = (1 - exp(-sigma^2/2))/2 from the rail phase noise; the single-qubit beam-splitter gates add their
+  twirled Pauli rates (`emulator.physics.gates`). Pauli channels compose exactly (group convolution).
 - `gate_depolarizing` from the beam-splitter errors of the entangling gate and the source's distinguishability.
-- Given the signal arrived: `measurement_erasure` = P(none or double | arrived) (detector inefficiency, and a
-  dark count or extra photon on the other rail: a double click leaves the outcome unknown, so it is an erasure
-  of the measurement, not a herald on an intact qubit), and `measurement_flip` = P(wrong | arrived) /
-  (1 - measurement_erasure) (signal missed, a dark count or extra photon on the wrong rail only).
-- `false_herald` (flag on an intact qubit) and `reset_flip` stay 0 in this model: with threshold detectors every
-  flagged event leaves the outcome unknown, and a reset injects a photon into one rail without a beam splitter.
-  PNR detectors are read with the same rule (a rail clicks if it counts at least one photon).
+- `measurement_erasure` = P(no click or two clicks) of a measured photon: source vacuum, every loss on its way,
+  detector inefficiency, and a dark count or extra photon on the other rail (a double click leaves the outcome
+  unknown, so it is an erasure of the measurement, not a herald on an intact qubit).
+- `measurement_flip` = P(single wrong click) / (1 - measurement_erasure): the signal missed and a dark count or
+  an extra photon on the wrong rail only, or the signal lost upstream and a random single click.
+- `false_herald` (a flag on an intact qubit) and `reset_flip` stay 0: with threshold detection every flagged
+  event leaves the outcome unknown, and a reset injects a photon into one rail without a beam splitter. PNR
+  detectors are read with the same rule (a rail clicks if it counts at least one photon).
+
+Not represented: the one-time source loss of data photons at preparation (the channel has no per-qubit
+preparation erasure); the final data measurement is charged the same measurement rates as an ancilla.
 """
 
 from __future__ import annotations
@@ -115,32 +118,30 @@ def _clip(x: float) -> float:
 
 def _channel(
     photon_distribution: ArrayLike,
-    transmission: float,
+    round_transmission: float,
+    measured_transmission: float,
     phase_variance: float,
     gates: GateConfig,
     indistinguishability: float,
     efficiency: float,
     p_dark: float,
 ) -> EffectiveChannel:
-    o = detection_outcomes(photon_distribution, transmission, efficiency, p_dark)
-    erasure = o.lost_flagged
-    u = o.lost_single / (1.0 - erasure) if erasure < 1.0 else 0.0
-    pauli = np.array([1.0 - 0.75 * u, u / 4, u / 4, u / 4])
+    o = detection_outcomes(photon_distribution, measured_transmission, efficiency, p_dark)
+    flagged = o.lost_flagged + o.arrived * (o.none + o.double)
+    wrong = o.arrived * o.wrong + o.lost_single / 2.0
     pz = float(phase_flip_probability(np.sqrt(phase_variance)))
-    pauli = compose_pauli(pauli, [1.0 - pz, 0.0, 0.0, pz])
+    pauli = np.array([1.0 - pz, 0.0, 0.0, pz])
     one_gate = gates.single_qubit_pauli()
     for _ in range(gates.single_qubit_gates_per_round):
         pauli = compose_pauli(pauli, one_gate)
-    m_erasure = o.none + o.double
-    m_flip = o.wrong / (1.0 - m_erasure) if m_erasure < 1.0 else 0.0
     return EffectiveChannel(
-        erasure=_clip(erasure),
+        erasure=_clip(1.0 - round_transmission),
         pauli_x=_clip(pauli[1]),
         pauli_y=_clip(pauli[2]),
         pauli_z=_clip(pauli[3]),
         gate_depolarizing=_clip(gates.two_qubit_depolarizing(indistinguishability)),
-        measurement_flip=_clip(m_flip),
-        measurement_erasure=_clip(m_erasure),
+        measurement_flip=_clip(wrong / (1.0 - flagged) if flagged < 1.0 else 0.0),
+        measurement_erasure=_clip(flagged),
     )
 
 
@@ -154,13 +155,14 @@ def effective_channel(device: DeviceConfig, *, include_detectors: bool = True) -
     With `include_detectors=False` the detectors are ideal (efficiency 1, no dark counts): the channel for a
     circuit whose outcomes go through `emulator.readout`, which applies the detectors itself.
     """
-    det = device.detectors
+    src, ch, det = device.source, device.channel, device.detectors
     return _channel(
-        device.source.photon_number_distribution(),
-        device.channel.transmission(),
-        device.channel.phase_variance(),
+        src.photon_number_distribution(),
+        ch.transmission(),
+        ch.measured_photon_transmission(),
+        ch.phase_variance(),
         device.gates,
-        device.source.indistinguishability,
+        src.indistinguishability,
         det.efficiency if include_detectors else 1.0,
         det.dark_probability() if include_detectors else 0.0,
     )
@@ -173,12 +175,16 @@ def contributions(device: DeviceConfig) -> dict[str, EffectiveChannel]:
     `effective_channel`, so the total is not the composition of these rows.
     """
     src, ch, det = device.source, device.channel, device.detectors
+    p_src = src.photon_number_distribution()
     return {
-        "source": _channel(
-            src.photon_number_distribution(), 1.0, 0.0, _IDEAL_GATES, src.indistinguishability, 1.0, 0.0
+        "source": _channel(p_src, 1.0, 1.0, 0.0, _IDEAL_GATES, src.indistinguishability, 1.0, 0.0),
+        "channel": _channel(
+            _IDEAL_SOURCE, ch.transmission(), ch.measured_photon_transmission(), ch.phase_variance(),
+            _IDEAL_GATES, 1.0, 1.0, 0.0,
         ),
-        "channel": _channel(_IDEAL_SOURCE, ch.transmission(), ch.phase_variance(), _IDEAL_GATES, 1.0, 1.0, 0.0),
-        "gates": _channel(_IDEAL_SOURCE, 1.0, 0.0, device.gates, 1.0, 1.0, 0.0),
-        "detector efficiency": _channel(_IDEAL_SOURCE, 1.0, 0.0, _IDEAL_GATES, 1.0, det.efficiency, 0.0),
-        "detector dark counts": _channel(_IDEAL_SOURCE, 1.0, 0.0, _IDEAL_GATES, 1.0, 1.0, det.dark_probability()),
+        "gates": _channel(_IDEAL_SOURCE, 1.0, 1.0, 0.0, device.gates, 1.0, 1.0, 0.0),
+        "detector efficiency": _channel(_IDEAL_SOURCE, 1.0, 1.0, 0.0, _IDEAL_GATES, 1.0, det.efficiency, 0.0),
+        "detector dark counts": _channel(
+            _IDEAL_SOURCE, 1.0, 1.0, 0.0, _IDEAL_GATES, 1.0, 1.0, det.dark_probability()
+        ),
     }

@@ -75,13 +75,15 @@ def test_single_component_limits():
     # Dark counts alone: the signal rail always clicks, so a dark count on the other rail is a double click.
     assert rows["detector dark counts"].measurement_erasure == pytest.approx(det.dark_probability(), abs=1e-15)
     assert rows["detector dark counts"].measurement_flip == 0.0
-    # Channel alone: loss is a heralded erasure with 1 - T, phase noise a Z error.
+    # Channel alone: a data photon lost in a round is a heralded erasure with 1 - T_r; a measured photon is
+    # lost on its whole way with 1 - T_m (no click); phase noise is a Z error.
     assert rows["channel"].erasure == pytest.approx(1 - ch.transmission(), abs=1e-12)
+    assert rows["channel"].measurement_erasure == pytest.approx(1 - ch.measured_photon_transmission(), abs=1e-12)
     assert rows["channel"].pauli_z == pytest.approx(float(phase_flip_probability(ch.phase_noise_rad)), abs=1e-15)
-    # Source alone: vacuum is erasure; an extra photon on the other rail (probability 1/2) a double click.
+    # Source alone: vacuum is no click; an extra photon on the other rail (probability 1/2) a double click.
     p = device.source.photon_number_distribution()
-    assert rows["source"].erasure == pytest.approx(p[0], abs=1e-12)
-    assert rows["source"].measurement_erasure == pytest.approx(p[2] / 2 / (p[1] + p[2]), abs=1e-12)
+    assert rows["source"].erasure == 0.0
+    assert rows["source"].measurement_erasure == pytest.approx(p[0] + p[2] / 2, abs=1e-12)
 
 
 def test_ideal_device_has_no_noise():
@@ -90,7 +92,10 @@ def test_ideal_device_has_no_noise():
         update={
             "source": device.source.model_copy(update={"efficiency": 1.0, "g2": 0.0, "indistinguishability": 1.0}),
             "channel": device.channel.model_copy(
-                update={"fibre_length_km": 0.0, "insertion_losses_db": [], "phase_noise_rad": 0.0}
+                update={
+                    "fibre_length_km": 0.0, "insertion_losses_db": [], "preparation_losses_db": [],
+                    "readout_losses_db": [], "phase_noise_rad": 0.0,
+                }
             ),
             "gates": device.gates.model_copy(update={"splitting_ratio_error": 0.0, "phase_error_rad": 0.0}),
             "detectors": device.detectors.model_copy(update={"efficiency": 1.0, "dark_count_rate_hz": 0.0}),
@@ -105,13 +110,16 @@ def test_without_detectors_only_upstream_noise_remains():
     device = load_device(DEVICES / "dual_rail_default.yaml")
     upstream = effective_channel(device, include_detectors=False)
     total = effective_channel(device)
-    p = device.source.photon_number_distribution()
-    t = device.channel.transmission()
-    assert upstream.measurement_flip == 0.0
-    assert upstream.erasure < total.erasure
-    # Given the signal arrived, an extra photon that also arrived lands on the other rail with probability 1/2.
-    assert upstream.measurement_erasure == pytest.approx(p[2] * t * t / 2 / ((p[1] + p[2]) * t), abs=1e-12)
-    assert upstream.gate_depolarizing == total.gate_depolarizing
+    p0, p1, p2 = device.source.photon_number_distribution()
+    t = device.channel.measured_photon_transmission()
+    # No click: vacuum, or every photon lost. Two clicks: signal and extra arrive, extra on the other rail.
+    # A random single click: signal lost, extra arrives (wrong half the time).
+    flagged = p0 + p1 * (1 - t) + p2 * (1 - t) ** 2 + p2 * t * t / 2
+    assert upstream.measurement_erasure == pytest.approx(flagged, abs=1e-12)
+    assert upstream.measurement_flip == pytest.approx(p2 * (1 - t) * t / 2 / (1 - flagged), abs=1e-12)
+    assert upstream.measurement_erasure < total.measurement_erasure
+    for field in ("erasure", "pauli_x", "pauli_y", "pauli_z", "gate_depolarizing"):
+        assert getattr(upstream, field) == getattr(total, field)
 
 
 def test_joint_effects_appear_only_in_the_total():
