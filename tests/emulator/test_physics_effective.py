@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emulator.physics.channels import phase_flip_probability
 from emulator.physics.device import load_device
@@ -152,3 +154,31 @@ def test_shipped_devices_give_valid_channels_that_build_circuits(path):
     hooks.before_measure(c, [0, 1], "Z", "data")
     c.append("M", [0, 1])
     c.compile_sampler().sample(10)  # stim accepts every probability
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    efficiency=st.floats(0.01, 1.0),
+    g2=st.floats(0.0, 1.0),
+    loss=st.floats(0.0, 60.0),
+    eta=st.floats(0.01, 1.0),
+    dark_hz=st.floats(0.0, 1e8),
+    ratio_error=st.floats(-0.5, 0.5),
+    phase=st.floats(0.0, np.pi),
+)
+def test_any_valid_device_gives_a_valid_channel(efficiency, g2, loss, eta, dark_hz, ratio_error, phase):
+    base = load_device(DEVICES / "dual_rail_default.yaml")
+    device = type(base).model_validate(
+        base.model_dump()
+        | {
+            "source": base.source.model_dump() | {"efficiency": efficiency, "g2": g2},
+            "channel": base.channel.model_dump() | {"insertion_losses_db": [loss]},
+            "gates": base.gates.model_dump() | {"splitting_ratio_error": ratio_error, "phase_error_rad": phase},
+            "detectors": base.detectors.model_dump() | {"efficiency": eta, "dark_count_rate_hz": dark_hz},
+        }
+    )
+    for ch in [effective_channel(device), effective_channel(device, include_detectors=False)]:
+        assert isinstance(ch, EffectiveChannel)  # its validator checks every range and sum
+    o = detection_outcomes(device.source.photon_number_distribution(), 0.5, eta, 0.3)
+    assert o.none + o.double + o.correct + o.wrong == pytest.approx(1.0, abs=1e-12)
+    assert o.arrived + o.lost_flagged + o.lost_single == pytest.approx(1.0, abs=1e-12)
