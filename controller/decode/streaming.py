@@ -1,0 +1,372 @@
+"""Streaming sliding-window decoding of memory blocks, with Pauli-frame tracking; configure once, call many.
+
+Rounds arrive in batches (`push`); every batch completes some open "A" windows, which decode together
+in one `decode_batch` call on their shared translation-invariant graph, then the closed "B" windows
+between finished A windows decode in one more call, with the artificial defects the A windows' committed
+edges put on their first and last layers (`controller.decode.schedule`, `controller.decode.windows`).
+Committed corrections come back from `decode_batch` itself: fault id 0 is the logical observable, fault
+id 1 + j marks crossing target j, so no per-shot Python runs. The frame (accumulated L0 flip of committed
+regions) gives the block's logical outcome at `finish_block`: measured observable XOR frame.
+
+Priors are the controller's own belief (hooks given at construction), never the device's. If the belief
+has erasure heralds, windows decode with `ErasureDecoder` (heralds of each window re-weight its edges).
+
+Measured (d=5, p=1e-3 circuit depolarizing, commit = buffer = gap = 5, `python bench/loop.py`; shared
+2-core machine): see `bench/loop.py` for the figures and what the baseline decodes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from controller.decode.erasure import ErasureDecoder
+from controller.decode.heralds import circuit_dem
+from controller.decode.matching import MatchingDecoder
+from controller.decode.schedule import Schedule, WindowKey, window_key
+from controller.decode.windows import LayerSizes, Reference, WindowGraph, build_window
+from protocols.codes import CodeSpec, NoiseHooks, build_memory_circuit
+from protocols.errors import DecodeError
+
+__all__ = ["BlockResult", "CommitResult", "StreamingDecoder"]
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    """Regions committed by one call, ascending by start layer; layers are detector time layers (0..R)."""
+
+    #: (n, 2) int64: [start, stop) layers of each newly committed region
+    regions: np.ndarray
+    #: (n,) uint8: logical-observable flip of the committed correction of each region
+    flips: np.ndarray
+    #: every layer < committed_through of the current block is committed
+    committed_through: int
+    #: accumulated logical flip (Pauli frame on L0) of everything committed in the block so far
+    frame: int
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    """The end of one memory block."""
+
+    block: int
+    spec: CodeSpec
+    measured: int
+    correction: int
+    #: logical outcome: measured observable XOR the committed correction (0 = no logical flip)
+    outcome: int
+    commits: CommitResult
+
+
+def _hooks(belief: object) -> NoiseHooks:
+    if isinstance(belief, NoiseHooks):
+        return belief
+    make = getattr(belief, "hooks", None)
+    if callable(make):
+        return make()
+    raise DecodeError(f"belief: expected NoiseHooks or a noise model with .hooks(), got {type(belief).__name__}")
+
+
+@dataclass
+class _Code:
+    """Everything built for one code (family, distance, basis) under one belief."""
+
+    spec: CodeSpec
+    hooks: NoiseHooks
+    raw: LayerSizes
+    compact: LayerSizes
+    keep: tuple[np.ndarray, np.ndarray, np.ndarray]
+    erasure_aware: bool
+    refs: dict[int, Reference] = field(default_factory=dict)
+    graphs: dict[WindowKey, WindowGraph] = field(default_factory=dict)
+    blocks: dict[int, MatchingDecoder | ErasureDecoder] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, spec: CodeSpec, hooks: NoiseHooks) -> _Code:
+        ref = Reference(replace(spec, rounds=4), hooks)
+        raw = LayerSizes(*(int(np.count_nonzero(ref.layer == t)) for t in (0, 2, 4)))
+        keep = tuple(ref.layer_keep(t) for t in (0, 2, 4))
+        if not (np.array_equal(ref.layer_keep(1), keep[1]) and np.array_equal(ref.layer_keep(3), keep[1])):
+            raise DecodeError(f"{spec}: generic layers differ in their detectors; streaming needs identical rounds")
+        compact = LayerSizes(*(int(np.count_nonzero(k)) for k in keep))
+        code = cls(spec, hooks, raw, compact, keep, bool(ref.herald.any()))
+        code.refs[4] = ref
+        return code
+
+    def graph(self, key: WindowKey) -> WindowGraph:
+        g = self.graphs.get(key)
+        if g is None:
+            ref = self.refs.get(key.ref_rounds)
+            if ref is None:
+                ref = self.refs[key.ref_rounds] = Reference(replace(self.spec, rounds=key.ref_rounds), self.hooks)
+            g = build_window(ref, key.a, key.b, key.c0, key.c1, key.kind, self.erasure_aware)
+            self.graphs[key] = g
+        return g
+
+    def block_decoder(self, rounds: int) -> MatchingDecoder | ErasureDecoder:
+        dec = self.blocks.get(rounds)
+        if dec is None:
+            dem = circuit_dem(build_memory_circuit(replace(self.spec, rounds=rounds), self.hooks))
+            dec = ErasureDecoder(dem) if self.erasure_aware else MatchingDecoder(dem)
+            self.blocks[rounds] = dec
+        return dec
+
+
+def _runs(rounds: int, windows: np.ndarray, kind: str) -> list[tuple[int, int, WindowKey]]:
+    """Runs [k0, k1) of consecutive windows sharing one graph: the generic middle, and each edge window alone."""
+    if len(windows) == 0:
+        return []
+    a, b = windows[:, 0], windows[:, 1]
+    generic = (a >= 2) & (b <= rounds - 1)
+    runs: list[tuple[int, int, WindowKey]] = []
+    k = 0
+    n = len(windows)
+    while k < n:
+        if generic[k]:
+            stop = k + int(np.argmin(generic[k:])) if not generic[k:].all() else n
+        else:
+            stop = k + 1
+        a_, b_, c0, c1 = (int(x) for x in windows[k])
+        runs.append((k, stop, window_key(rounds, a_, b_, c0, c1, kind)))
+        k = stop
+    return runs
+
+
+class StreamingDecoder:
+    """Sliding-window (sandwich) decoder of a stream of memory blocks; one block at a time."""
+
+    def __init__(
+        self, spec: CodeSpec, belief: object, commit: int, buffer: int, *, gap: int | None = None
+    ) -> None:
+        """Configure for `spec` blocks under `belief` (NoiseHooks or a model with .hooks()).
+
+        `commit` layers committed per open window, `buffer` layers seen on each side of it, `gap` layers of
+        each closed window between commits (default max(buffer, 1)).
+        """
+        self.commit, self.buffer = commit, buffer
+        self.gap = max(buffer, 1) if gap is None else gap
+        Schedule.build(1, commit, buffer, self.gap)  # validates the three sizes
+        self._codes: dict[tuple[str, int, str, int], _Code] = {}
+        self._pending: tuple[CodeSpec, object] | None = None
+        self.block_index = 0
+        self._configure(spec, belief)
+        self._start_block()
+
+    # -- configuration --------------------------------------------------------------------------------
+
+    def _configure(self, spec: CodeSpec, belief: object) -> None:
+        hooks = _hooks(belief)
+        key = (spec.family, spec.distance, spec.basis, id(hooks))
+        code = self._codes.get(key)
+        if code is None:
+            code = self._codes[key] = _Code.build(spec, hooks)
+        self._belief = belief
+        self._code = code
+        self.spec = spec
+        self.schedule = Schedule.build(spec.rounds, self.commit, self.buffer, self.gap)
+        self._a_runs = _runs(spec.rounds, self.schedule.a_windows, "A")
+        b = self.schedule.b_windows
+        self._b_runs = _runs(spec.rounds, np.concatenate([b, b], axis=1), "B")
+        comp = code.compact
+        layers = np.arange(spec.rounds + 2)
+        self._coff = np.where(layers == 0, 0, comp.first + (layers - 1) * comp.generic)
+        self._coff[-1] = comp.total(spec.rounds)
+
+    def switch(self, spec: CodeSpec, belief: object | None = None) -> None:
+        """Decode blocks as `spec` (under `belief`, default the current one) from the next block boundary on."""
+        belief = self._belief if belief is None else belief
+        if self._t == 0:
+            self._configure(spec, belief)
+            self._start_block()
+        else:
+            self._pending = (spec, belief)
+
+    @property
+    def detectors_per_layer(self) -> LayerSizes:
+        """Raw detectors (heralds included) of the first, each generic and the final layer of a block."""
+        return self._code.raw
+
+    @property
+    def num_detectors(self) -> int:
+        """Detectors of one whole block of the current spec (its circuit's num_detectors)."""
+        return self._code.raw.total(self.spec.rounds)
+
+    # -- streaming ------------------------------------------------------------------------------------
+
+    def _start_block(self) -> None:
+        n = self._code.compact.total(self.spec.rounds)
+        self._events = np.zeros(n, dtype=np.uint8)
+        self._art = np.zeros(n, dtype=np.uint8)
+        self._t = 0
+        self._a_next = 0
+        self._b_next = 0
+        self._frame = 0
+
+    def _layers_in(self, n: int) -> int:
+        """Layers that `n` raw detectors starting at the current layer make up; DecodeError if not whole."""
+        raw, rounds, t = self._code.raw, self.spec.rounds, self._t
+        left, cur = n, t
+        if left > 0 and cur == 0:
+            left -= raw.first
+            cur = 1
+        if left > 0 and 1 <= cur < rounds:
+            m = min(left // raw.generic, rounds - cur)
+            left -= m * raw.generic
+            cur += m
+        if left > 0 and cur == rounds:
+            left -= raw.final
+            cur += 1
+        if left != 0:
+            raise DecodeError(
+                f"push: {n} detectors do not make whole layers from layer {t} of a {rounds}-round block "
+                f"(detectors per layer: first {raw.first}, generic {raw.generic}, final {raw.final}; "
+                f"{self.num_detectors - raw.offset(t) if t <= rounds else 0} detectors left in the block)"
+            )
+        return cur - t
+
+    def push(self, events: np.ndarray) -> CommitResult:
+        """Take the detection events of the next whole layers of the current block; decode what is complete.
+
+        Args:
+            events: bool or uint8 0/1, shape (n,): the block circuit's detectors (heralds included) in
+                detector order, continuing where the last push stopped. Detector order groups by time
+                coordinate: layer 0 (`detectors_per_layer.first`), layers 1..R-1 (`.generic` each), layer
+                R, the final data readout (`.final`); n must cover whole layers.
+
+        Returns:
+            The regions newly committed, their L0 flips, and the frame so far.
+        """
+        if not isinstance(events, np.ndarray) or events.ndim != 1 or events.dtype.type not in (np.bool_, np.uint8):
+            got = f"{events.dtype} {events.shape}" if isinstance(events, np.ndarray) else type(events).__name__
+            raise DecodeError(f"push: expected a 1-D bool or uint8 array of detection events, got {got}")
+        ev = events.view(np.uint8)
+        layers = self._layers_in(len(ev))
+        code, t = self._code, self._t
+        keep0, keepg, keepf = code.keep
+        coff, rounds, stop = self._coff, self.spec.rounds, t + layers
+        pos, cur = 0, t
+        if cur == 0 and layers:
+            self._events[: coff[1]] = ev[: code.raw.first] if keep0.all() else ev[: code.raw.first][keep0]
+            pos, cur = code.raw.first, 1
+        m = min(stop, rounds) - cur
+        if m > 0:
+            # All generic layers of the push at once.
+            block = ev[pos : pos + m * code.raw.generic].reshape(m, code.raw.generic)
+            self._events[coff[cur] : coff[cur + m]] = (block if keepg.all() else block[:, keepg]).ravel()
+            pos, cur = pos + m * code.raw.generic, cur + m
+        if cur == rounds and stop > rounds:
+            self._events[coff[rounds] :] = ev[pos:] if keepf.all() else ev[pos:][keepf]
+        self._t = t + layers
+        return self._decode_ready(final=False)
+
+    def _decode_ready(self, final: bool) -> CommitResult:
+        sched = self.schedule
+        regions: list[np.ndarray] = []
+        flips: list[np.ndarray] = []
+        a_win = sched.a_windows
+        k1 = int(np.searchsorted(a_win[:, 1], self._t, side="right")) if len(a_win) else 0
+        if k1 > self._a_next:
+            self._decode_a(self._a_next, k1, regions, flips)
+            self._a_next = k1
+        kb = max(self._a_next - 1, 0)
+        if kb > self._b_next:
+            self._decode_b(self._b_next, kb, regions, flips)
+            self._b_next = kb
+        through = int(a_win[self._b_next, 3]) if self._a_next > 0 else 0
+        if final:
+            start, stop = sched.tail
+            if stop > start:
+                key = window_key(self.spec.rounds, start, stop, start, stop, "B")
+                pred = self._decode_windows(key, np.array([start]), closed=True)
+                regions.append(np.array([[start, stop]], dtype=np.int64))
+                flips.append(pred[:, 0])
+            through = stop
+        if regions:
+            reg = np.concatenate(regions)
+            fl = np.concatenate(flips).astype(np.uint8)
+            order = np.argsort(reg[:, 0], kind="stable")
+            reg, fl = reg[order], fl[order]
+            self._frame ^= int(np.bitwise_xor.reduce(fl)) if len(fl) else 0
+        else:
+            reg, fl = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.uint8)
+        return CommitResult(reg, fl, through, self._frame)
+
+    def _decode_windows(self, key: WindowKey, starts: np.ndarray, closed: bool) -> np.ndarray:
+        """Predictions (windows, 1 + n_cross) of windows of one graph whose first layers are `starts`."""
+        graph = self._code.graph(key)
+        first = self._coff[starts]
+        width = self._coff[starts[0] + key.b - key.a] - first[0]
+        if width != graph.num_detectors:
+            raise DecodeError(
+                f"window {key}: the stream has {width} detectors in its layers, its graph {graph.num_detectors}"
+            )
+        if width == 0:
+            return np.zeros((len(starts), 1 + len(graph.cross)), dtype=np.uint8)
+        shots = sliding_window_view(self._events, width)[first]
+        if closed:
+            shots ^= sliding_window_view(self._art, width)[first]
+        pred = graph.decoder.decode_batch(shots)
+        if len(graph.cross):
+            targets = first[:, None] + graph.cross[None, :]
+            left = graph.cross_left
+            # Separate assignments: within each, targets of different windows lie in different gaps.
+            self._art[targets[:, left]] ^= pred[:, 1:][:, left]
+            self._art[targets[:, ~left]] ^= pred[:, 1:][:, ~left]
+        return pred
+
+    def _decode_a(self, k0: int, k1: int, regions: list, flips: list) -> None:
+        win = self.schedule.a_windows
+        for r0, r1, key in self._a_runs:
+            lo, hi = max(r0, k0), min(r1, k1)
+            if lo >= hi:
+                continue
+            pred = self._decode_windows(key, win[lo:hi, 0], closed=False)
+            regions.append(win[lo:hi, 2:4])
+            flips.append(pred[:, 0])
+
+    def _decode_b(self, k0: int, k1: int, regions: list, flips: list) -> None:
+        win = self.schedule.b_windows
+        for r0, r1, key in self._b_runs:
+            lo, hi = max(r0, k0), min(r1, k1)
+            if lo >= hi:
+                continue
+            pred = self._decode_windows(key, win[lo:hi, 0], closed=True)
+            regions.append(win[lo:hi])
+            flips.append(pred[:, 0])
+
+    def finish_block(self, measured: int) -> BlockResult:
+        """Close the current block (all its layers pushed) given its measured observable (0/1)."""
+        if self._t != self.spec.rounds + 1:
+            raise DecodeError(
+                f"finish_block: {self._t} of {self.spec.rounds + 1} layers of the block were pushed; push the rest first"
+            )
+        if measured not in (0, 1):
+            raise DecodeError(f"finish_block: measured observable {measured!r}; allowed 0 or 1")
+        commits = self._decode_ready(final=True)
+        measured = int(measured)
+        result = BlockResult(self.block_index, self.spec, measured, self._frame, measured ^ self._frame, commits)
+        self.block_index += 1
+        if self._pending is not None:
+            spec, belief = self._pending
+            self._pending = None
+            self._configure(spec, belief)
+        self._start_block()
+        return result
+
+    # -- many blocks at once --------------------------------------------------------------------------
+
+    def decode_blocks(self, dets: np.ndarray, observables: np.ndarray) -> np.ndarray:
+        """Logical outcomes (blocks,) uint8 of whole blocks of the current spec, decoded whole in one batch.
+
+        Args:
+            dets: bool or uint8, shape (blocks, num_detectors): each block's detection events (heralds
+                included) in detector order.
+            observables: bool or uint8, shape (blocks,) or (blocks, 1): the measured logical observable.
+        """
+        obs = np.asarray(observables).reshape(len(observables), -1)
+        if obs.shape != (len(dets), 1):
+            raise DecodeError(f"decode_blocks: observables of shape {np.shape(observables)} for {len(dets)} blocks")
+        pred = self._code.block_decoder(self.spec.rounds).decode_batch(dets)
+        return (pred[:, 0] ^ obs[:, 0].astype(np.uint8)).astype(np.uint8)

@@ -1,0 +1,205 @@
+"""Window graphs: a memory block's detector error model sliced by detector time layer, with commit ownership.
+
+Layers. Detector time coordinate t (protocols.codes.memory) groups a block of R rounds into R + 1 layers:
+layer 0 (first round, compared with the initial state), layers 1..R-1 (generic), layer R (final data
+readout). Heralds (4th coordinate -1) belong to the layer of their t.
+
+Relevant detectors. Only the graph components that carry the logical observable matter for the
+memory outcome (in a Z memory the X-type detectors form their own component, whose matching never
+touches L0); a window keeps just those detectors and the heralds. Matching is per component, so the
+observable prediction equals that of the full graph, at about half the matching work.
+
+Ownership. A window covers layers [a, b) and commits [c0, c1). An edge (DEM part) is committed when
+one of its detectors lies in the commit region; then its L0 counts, and if its other detector lies
+outside [c0, c1) the window reports that detector as an *artificial defect* for the neighbouring
+region (fault id 1 + j for crossing target j). Two kinds of window:
+
+- "A" (open): an edge leaving [a, b) becomes a boundary edge of its inner detector (open time
+  boundary, Dennis et al. 2002), so the buffer can push defects into the unknown future or past.
+- "B" (closed): edges leaving [a, b) belong to the committed neighbours and are dropped; the
+  neighbours' artificial defects enter through the detection events instead.
+
+Translation invariance. A window whose layers and both outer neighbour layers are generic has the same
+graph wherever it sits, so it is built once from a short reference circuit (rounds = width + 3).
+Windows touching the start or end are built from references aligned with the start or the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse
+import scipy.sparse.csgraph
+import stim
+
+from controller.decode.erasure import ErasureDecoder
+from controller.decode.heralds import circuit_dem
+from controller.decode.matching import MatchingDecoder
+from protocols.codes import CodeSpec, NoiseHooks, build_memory_circuit
+from protocols.codes.hooks import HERALD_COORD
+from protocols.errors import DecodeError
+
+__all__ = ["LayerSizes", "Reference", "WindowGraph", "build_window"]
+
+
+@dataclass(frozen=True)
+class LayerSizes:
+    """Detectors per layer of a block: first (layer 0), generic (1..R-1), final (layer R)."""
+
+    first: int
+    generic: int
+    final: int
+
+    def offset(self, layer: int) -> int:
+        """Index of the first detector of `layer` in the block's detector order."""
+        return 0 if layer == 0 else self.first + (layer - 1) * self.generic
+
+    def total(self, rounds: int) -> int:
+        """Detectors in a block of `rounds` rounds (R + 1 layers)."""
+        return self.first + (rounds - 1) * self.generic + self.final
+
+
+class Reference:
+    """A memory circuit of a few rounds, parsed by layer: the source every window graph is sliced from."""
+
+    def __init__(self, spec: CodeSpec, hooks: NoiseHooks) -> None:
+        """Build and parse the DEM of `spec` (its `rounds` rounds) under the belief `hooks`."""
+        self.spec = spec
+        dem = circuit_dem(build_memory_circuit(spec, hooks))
+        n = dem.num_detectors
+        coords = dem.get_detector_coordinates()
+        self.layer = np.array([int(round(coords[k][2])) for k in range(n)], dtype=np.int64)
+        self.herald = np.array([len(coords[k]) >= 4 and coords[k][3] == HERALD_COORD for k in range(n)])
+        if np.any(np.diff(self.layer) < 0):
+            raise DecodeError(f"{spec}: detectors are not ordered by their time coordinate; streaming needs that order")
+        # terms: (probability, parts [(detectors, flips L0)], herald detector or -1)
+        self.terms: list[tuple[float, list[tuple[tuple[int, ...], bool]], int]] = []
+        pairs: list[tuple[int, int]] = []
+        carries: list[int] = []
+        for inst in dem.flattened():
+            if inst.type != "error":
+                continue
+            parts: list[tuple[tuple[int, ...], bool]] = []
+            dets: list[int] = []
+            l0 = False
+            herald = -1
+            for t in [*inst.targets_copy(), None]:
+                if t is None or t.is_separator():
+                    if dets or l0:
+                        parts.append((tuple(dets), l0))
+                    dets, l0 = [], False
+                elif t.is_relative_detector_id():
+                    if self.herald[t.val]:
+                        herald = t.val
+                    else:
+                        dets.append(t.val)
+                elif t.val == 0:
+                    l0 = not l0
+            for ds, flips in parts:
+                if len(ds) > 2:
+                    raise DecodeError(f"{spec}: DEM part {ds} is not graphlike (more than two detectors)")
+                if len(ds) == 2:
+                    if abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]])) > 1:
+                        raise DecodeError(
+                            f"{spec}: an edge joins detectors {ds} {abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]]))} "
+                            "layers apart; window decoding needs edges within adjacent layers"
+                        )
+                    pairs.append(ds)
+                if flips and ds:
+                    carries.append(ds[0])
+            self.terms.append((inst.args_copy()[0], parts, herald))
+        # Components of the matching graph that carry L0 (see module docstring).
+        u = np.array([p[0] for p in pairs], dtype=np.int64)
+        v = np.array([p[1] for p in pairs], dtype=np.int64)
+        graph = scipy.sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+        _, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+        relevant = np.isin(label, label[np.array(carries, dtype=np.int64)]) & ~self.herald
+        self.keep = relevant | self.herald
+        #: compact index of each kept detector (-1: dropped)
+        self.compact = np.full(n, -1, dtype=np.int64)
+        self.compact[self.keep] = np.arange(int(self.keep.sum()))
+        self.rounds = spec.rounds
+
+    def layer_keep(self, layer: int) -> np.ndarray:
+        """Bool mask over the detectors of `layer` (in order): kept in the compact stream."""
+        return self.keep[self.layer == layer]
+
+    def compact_offset(self, layer: int) -> int:
+        """Compact index of the first kept detector of `layer` (layers are contiguous and ordered)."""
+        return int(np.count_nonzero(self.keep[self.layer < layer]))
+
+
+@dataclass(frozen=True)
+class WindowGraph:
+    """A configured decoder for one window shape, with where its artificial defects go.
+
+    The decoder takes (windows, num_detectors) uint8 compact events of layers [a, b) and predicts
+    (windows, 1 + n_cross): column 0 the committed L0 flip, column 1 + j whether crossing target j
+    (compact offset `cross[j]` relative to the window's first compact detector) gets an artificial defect.
+    """
+
+    decoder: MatchingDecoder | ErasureDecoder
+    num_detectors: int
+    #: (n_cross,) int64 compact offsets of crossing targets, relative to the window's first detector.
+    cross: np.ndarray
+    #: (n_cross,) bool: target lies before the commit region (else after it).
+    cross_left: np.ndarray
+
+
+def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, erasure_aware: bool) -> WindowGraph:
+    """Window graph of reference layers [a, b) committing [c0, c1); `kind` "A" (open) or "B" (closed)."""
+    if kind not in ("A", "B"):
+        raise DecodeError(f"window kind {kind!r}: allowed 'A' (open) or 'B' (closed)")
+    if not (0 <= a <= c0 <= c1 <= b <= ref.rounds + 1):
+        raise DecodeError(f"window layers [{a}, {b}) commit [{c0}, {c1}) do not fit a block of {ref.rounds} rounds")
+    layer, compact = ref.layer, ref.compact
+    base = ref.compact_offset(a)
+    n_win = ref.compact_offset(b) - base
+    cross_index: dict[int, int] = {}
+    lines: list[str] = []
+
+    def inside(k: int) -> bool:
+        return a <= layer[k] < b
+
+    def committed(k: int) -> bool:
+        return c0 <= layer[k] < c1
+
+    for p, parts, herald in ref.terms:
+        out: list[str] = []
+        for dets, l0 in parts:
+            if dets and compact[dets[0]] < 0:
+                continue  # component without the observable
+            ins = [k for k in dets if inside(k)]
+            outs = [k for k in dets if not inside(k)]
+            if not ins or (outs and kind == "B"):
+                continue
+            own = any(committed(k) for k in ins)
+            targets = [f"D{compact[k] - base}" for k in ins]
+            if own:
+                if l0:
+                    targets.append("L0")
+                for k in dets:
+                    if not committed(k):
+                        j = cross_index.setdefault(int(compact[k] - base), len(cross_index))
+                        targets.append(f"L{1 + j}")
+            out.append(" ".join(targets))
+        if herald >= 0 and inside(herald) and out:
+            out[0] = f"D{compact[herald] - base} " + out[0]
+        if out:
+            lines.append(f"error({p!r}) " + " ^ ".join(out))
+    n_obs = 1 + len(cross_index)
+    header = [f"logical_observable L{k}" for k in range(n_obs)]
+    if n_win:
+        header.append(f"detector D{n_win - 1}")
+    dem = stim.DetectorErrorModel("\n".join(header + lines))
+    herald_mask = ref.herald[ref.keep & (layer >= a) & (layer < b)]
+    if erasure_aware:
+        decoder: MatchingDecoder | ErasureDecoder = ErasureDecoder(dem, herald_mask)
+    else:
+        decoder = MatchingDecoder(dem, herald_mask)
+    cross = np.zeros(len(cross_index), dtype=np.int64)
+    for off, j in cross_index.items():
+        cross[j] = off
+    c0_off = ref.compact_offset(c0) - base
+    return WindowGraph(decoder, n_win, cross, cross < c0_off)
