@@ -41,7 +41,7 @@ def linewidth_phase_variance(linewidth_hz: ArrayLike, delay_s: ArrayLike) -> np.
     Convention: `linewidth_hz` is the full width at half maximum dnu of a Lorentzian line, whose phase is a
     Wiener process (Henry, IEEE J. Quantum Electron. 18, 259 (1982); Petermann, Laser Diode Modulation and
     Noise, 1988). Its first-order coherence is |g1(tau)| = exp(-pi dnu |tau|) (Loudon, The Quantum Theory of
-    Light, 3rd ed. 2000, sec. 3.4, with gamma = pi dnu), equal to exp(-sigma^2 / 2) with sigma^2 = 2 pi dnu tau.
+    Light, 3rd ed. 2000, ch. 3, with gamma = pi dnu), equal to exp(-sigma^2 / 2) with sigma^2 = 2 pi dnu tau.
     """
     return 2.0 * np.pi * np.asarray(linewidth_hz, dtype=np.float64) * np.abs(np.asarray(delay_s))
 

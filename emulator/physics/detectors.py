@@ -1,8 +1,9 @@
 """Single-photon detectors: threshold and photon-number-resolving click statistics, dark counts, timing.
 
 Efficiency eta acts as a beam splitter to a vacuum port in front of an ideal detector, so n photons are
-detected as Binomial(n, eta) (Loudon, The Quantum Theory of Light, 3rd ed. 2000, sec. 6.10; Hadfield,
-Nat. Photon. 3, 696 (2009)). Dark counts are Poissonian with mean R x window per gate window.
+detected as Binomial(n, eta) (Loudon, The Quantum Theory of Light, 3rd ed. 2000, on beam splitters and
+photon counting; Hadfield, Nat. Photon. 3, 696 (2009)). Dark counts are Poissonian with mean R x window per
+gate window.
 """
 
 from __future__ import annotations

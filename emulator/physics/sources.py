@@ -26,7 +26,7 @@ def spdc_herald_probability(
     """P(herald click) = 1 - (1 - p_dark) / (1 + eta_h mu) for a thermal idler of mean mu per mode.
 
     The idler of a two-mode squeezed vacuum is thermal, P(n) = mu^n / (1 + mu)^(n+1) (Loudon, The Quantum
-    Theory of Light, 3rd ed. 2000, sec. 9.4); a threshold detector misses all n photons with (1 - eta_h)^n and
+    Theory of Light, 3rd ed. 2000, ch. 9); a threshold detector misses all n photons with (1 - eta_h)^n and
     has no dark count with 1 - p_dark, and sum_n P(n) x^n = 1 / (1 + mu (1 - x)).
     """
     mu = np.asarray(mean, dtype=np.float64)

@@ -1,6 +1,6 @@
 """Channel loss and phase noise against QuTiP: a beam splitter to a vacuum port, and Gaussian dephasing.
 
-Reference: Loudon, The Quantum Theory of Light, 3rd ed. (2000), sec. 6.10 (beam splitter with a vacuum input:
+Reference: Loudon, The Quantum Theory of Light, 3rd ed. (2000) (beam splitter with a vacuum input:
 binomial photon-number loss; a coherent state stays coherent with amplitude sqrt(T) alpha; a thermal state stays
 thermal with mean T m).
 
@@ -115,7 +115,7 @@ def test_gaussian_phase_noise_is_z_error_with_closed_form_probability(sigma):
 @pytest.mark.parametrize("linewidth_hz, delay_ns", [(1e6, 1.0), (1e5, 25.0), (3e6, 10.0)])
 def test_linewidth_convention_matches_lorentzian_coherence(linewidth_hz, delay_ns):
     # |g1(tau)| of a Lorentzian line of FWHM dnu is the Fourier transform of its spectrum (Wiener-Khinchin,
-    # Loudon 2000 sec. 3.4): g1 = 2 int_0^inf S(nu) cos(2 pi nu tau) dnu with S = (dnu/2pi) / (nu^2 + (dnu/2)^2).
+    # Loudon 2000, ch. 3): g1 = 2 int_0^inf S(nu) cos(2 pi nu tau) dnu with S = (dnu/2pi) / (nu^2 + (dnu/2)^2).
     tau = delay_ns * 1e-9
     half = linewidth_hz / 2.0
     # Substitute nu = half x so the integrand is O(1); QAWF (Fourier integral) is accurate to ~1e-10.

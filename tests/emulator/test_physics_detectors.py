@@ -1,6 +1,6 @@
 """Detector click statistics against POVMs on QuTiP states.
 
-Model (Hadfield, Nat. Photon. 3, 696 (2009); Loudon, The Quantum Theory of Light, 3rd ed. (2000), sec. 6.10):
+Model (Hadfield, Nat. Photon. 3, 696 (2009); Loudon, The Quantum Theory of Light, 3rd ed. (2000)):
 a detector of efficiency eta is a beam splitter of transmission eta to a vacuum port followed by an ideal
 detector. Threshold: no click = vacuum projector on the transmitted mode times the no-dark-count probability.
 PNR: the count is the total photon number of the transmitted mode plus an independent Poissonian dark mode.

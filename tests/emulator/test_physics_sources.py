@@ -1,7 +1,7 @@
 """Source photon statistics against QuTiP: two-mode squeezed vacuum for SPDC, g2 for a quantum dot.
 
 SPDC: S2(r) = exp(r (a^dag b^dag - a b)) on vacuum leaves each mode thermal with mean sinh^2 r (Loudon,
-The Quantum Theory of Light, 3rd ed. (2000), sec. 9.4; Christ & Silberhorn, Phys. Rev. A 85, 023829 (2012)
+The Quantum Theory of Light, 3rd ed. (2000), ch. 9; Christ & Silberhorn, Phys. Rev. A 85, 023829 (2012)
 for heralded multi-photon statistics). The herald is a threshold detector on the idler, whose no-click POVM
 (1 - p_dark)(1 - eta)^n is checked against a beam-splitter model in test_physics_detectors.py.
 
@@ -77,7 +77,7 @@ def test_spdc_multi_photon_probability_is_mu_two_minus_eta_for_small_mu():
 
 
 def test_quantum_dot_distribution_reproduces_g2_and_mean_in_qutip():
-    # g2(0) = <a^dag a^dag a a> / <a^dag a>^2 (Loudon 2000, sec. 6.3), evaluated on the diagonal state.
+    # g2(0) = <a^dag a^dag a a> / <a^dag a>^2 (Loudon 2000), evaluated on the diagonal state.
     for b, g2 in [(0.57, 0.021), (0.9, 0.1), (0.3, 0.0)]:
         p = quantum_dot_distribution(b, g2)
         rho = qutip.Qobj(np.diag(p))
