@@ -8,8 +8,10 @@ import pytest
 import stim
 
 from controller.decode.heralds import circuit_dem, herald_mask_from_dem, split_heralded_dem
+from protocols.codes import CodeSpec, build_memory_circuit
 from protocols.codes.hooks import HERALD_COORD, herald_detector_mask
 from protocols.errors import DecodeError
+from protocols.noise import EffectiveChannel
 
 
 def depolarizing_circuit(d: int, rounds: int, p: float) -> stim.Circuit:
@@ -149,6 +151,29 @@ def test_herald_components_match_injected_paulis() -> None:
             flipped |= {int(model.compact_index[d]) for d in np.flatnonzero(events) if model.compact_index[d] >= 0}
         covered = {d for comp in model.herald_components[h] for d in comp}
         assert covered == flipped, h
+
+
+def test_herald_flip_probability_given_the_herald() -> None:
+    """Exact conditional flip probabilities of the effective channel's heralded mechanisms.
+
+    Data qubits: HERALDED_PAULI_CHANNEL_1(f + e/4, e/4, e/4, e/4) with e the erasure and f the false
+    herald probability; an edge is flipped by two of the three Paulis (X and Y, or Z and Y), so given
+    the herald q = (e/4 + e/4) / (e + f). Measured qubits: HERALDED_ERASE, which flips the outcome
+    under X or Y: q = 1/2.
+    """
+    e, f = 0.05, 0.01
+    channel = EffectiveChannel(erasure=e, false_herald=f, measurement_erasure=0.02, gate_depolarizing=1e-3)
+    circuit = build_memory_circuit(CodeSpec("rotated_surface", 3, 2, "Z"), channel.hooks())
+    model = split_heralded_dem(circuit_dem(circuit))
+    kinds = [op.name for op in circuit.flattened() if op.name.startswith("HERALDED_")]
+    assert len(kinds) == model.num_heralds
+    seen = set()
+    for kind, probs in zip(kinds, model.herald_flip_probability, strict=True):
+        expected = (e / 2) / (e + f) if kind == "HERALDED_PAULI_CHANNEL_1" else 0.5
+        for q in probs:
+            assert q == pytest.approx(expected, rel=1e-9), kind
+            seen.add(kind)
+    assert seen == {"HERALDED_PAULI_CHANNEL_1", "HERALDED_ERASE"}
 
 
 def test_two_heralds_in_one_term_is_rejected() -> None:
