@@ -1,5 +1,5 @@
-"""The effective dual-rail channel: closed-form read-out patterns against a seeded photon-by-photon simulation,
-and the single-component limits against their textbook values."""
+"""The effective dual-rail channel: closed-form read-out patterns against threshold POVMs on lossy QuTiP rails
+and a seeded photon-by-photon simulation, and the single-component limits against their textbook values."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import qutip
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import binom
 
 from emulator.physics.channels import phase_flip_probability
 from emulator.physics.device import load_device
@@ -182,3 +184,39 @@ def test_any_valid_device_gives_a_valid_channel(efficiency, g2, loss, eta, dark_
     o = detection_outcomes(device.source.photon_number_distribution(), 0.5, eta, 0.3)
     assert o.none + o.double + o.correct + o.wrong == pytest.approx(1.0, abs=1e-12)
     assert o.arrived + o.lost_flagged + o.lost_single == pytest.approx(1.0, abs=1e-12)
+
+
+def _lossy_rail(n_photons: int, transmission: float, cutoff: int) -> qutip.Qobj:
+    """One rail holding n photons after a beam splitter of transmission T to a vacuum port (QuTiP)."""
+    a = qutip.tensor(qutip.destroy(cutoff), qutip.qeye(cutoff))
+    b = qutip.tensor(qutip.qeye(cutoff), qutip.destroy(cutoff))
+    u = (np.arccos(np.sqrt(transmission)) * (a * b.dag() - a.dag() * b)).expm()
+    full = qutip.tensor(qutip.fock_dm(cutoff, n_photons), qutip.fock_dm(cutoff, 0))
+    return (u * full * u.dag()).ptrace(0)
+
+
+@pytest.mark.parametrize("n_photons", [1, 2, 3])
+def test_readout_patterns_match_threshold_povms_on_lossy_rails(n_photons):
+    # The signal photon sits on rail a; each extra photon on rail a or b with probability 1/2, so the rails
+    # hold |n - j, j> with j ~ Binomial(n - 1, 1/2). Each rail loses photons through a beam splitter to vacuum
+    # with T eta (Loudon 2000) and clicks unless it ends in vacuum and has no dark count (Hadfield 2009).
+    # Exact: photon number is conserved below the cutoff n + 1.
+    t, eta, p_dark = 0.6, 0.85, 0.04
+    cutoff = n_photons + 1
+    vacuum = qutip.fock_dm(cutoff, 0)
+    pattern = {"none": 0.0, "correct": 0.0, "wrong": 0.0, "double": 0.0}
+    for j in range(n_photons):
+        weight = float(binom.pmf(j, n_photons - 1, 0.5))
+        quiet_a = (1 - p_dark) * qutip.expect(vacuum, _lossy_rail(n_photons - j, t * eta, cutoff))
+        quiet_b = (1 - p_dark) * qutip.expect(vacuum, _lossy_rail(j, t * eta, cutoff))
+        pattern["none"] += weight * quiet_a * quiet_b
+        pattern["correct"] += weight * (1 - quiet_a) * quiet_b
+        pattern["wrong"] += weight * quiet_a * (1 - quiet_b)
+        pattern["double"] += weight * (1 - quiet_a) * (1 - quiet_b)
+    dist = np.eye(n_photons + 1)[n_photons]
+    o = detection_outcomes(dist, t, eta, p_dark)
+    tol = 1e-12
+    flagged = pattern["none"] + pattern["double"]
+    assert o.lost_flagged + o.arrived * (o.none + o.double) == pytest.approx(flagged, abs=tol)
+    assert o.arrived * o.correct + o.lost_single / 2 == pytest.approx(pattern["correct"], abs=tol)
+    assert o.arrived * o.wrong + o.lost_single / 2 == pytest.approx(pattern["wrong"], abs=tol)
