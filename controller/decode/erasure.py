@@ -30,15 +30,15 @@ on a shared 2-core machine; rotated surface code memory Z, rounds = d, circuit-l
 included):
 
     erasure rate     d=3 fusion / pm-edit     d=5 fusion / pm-edit     d=7 fusion / pm-edit
-    1 %                  6.3 / 59                 17 / 304                 47 / 945
-    5 %                  7.3 / 65                 32 / 336                105 / 1113
-    10 %                 9.8 / 67                 53 / 379                172 / 1159
+    1 %                  6.6 / 58                 17 / 307                 49 / 958
+    5 %                  7.9 / 63                 35 / 338                112 / 1078
+    10 %                10.7 / 69                 58 / 376                184 / 1189
 
 "fusion" is fusion-blossom's exact MWPM (`SolverSerial`, the opened edges' weights passed per shot
 as `SyndromePattern(dynamic_weights=...)`, no rebuild); "pm-edit" is PyMatching with the erased
 edges set to weight 0 and restored afterwards (`add_edge(..., merge_strategy="replace")`), which
 rebuilds its search graph on the next decode.
-fusion-blossom wins at every point (7x to 20x), so heralded shots go to it; shots without any herald
+fusion-blossom wins at every point (6x to 20x), so heralded shots go to it; shots without any herald
 take the batched PyMatching path on the base graph. Most of the fusion-blossom time is its own solve
 and subgraph calls, one shot per call; the Python loop around them costs ~3 µs per shot.
 """
