@@ -67,47 +67,85 @@ def _heap_pop(ht: np.ndarray, hc: np.ndarray, n: int) -> int:
     return n
 
 
+_RANK_SORT_MAX = 64  # groups up to this size are sorted by counting ranks (m^2 branch-free compares)
+
+
 @njit(cache=True)
-def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng):
-    """Detected photons of the batch, sorted by time: (times int64[k], channels int32[k])."""
-    n_rounds, _ = outcomes.shape
+def _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps, period_ps, t0_ps, eff, jitter_ps,
+                   rng):
+    """Detected photons of the batch, sorted by time: (times int64[k], channels int32[k]).
+
+    Slots are visited in time order, group by group (a group = measurements sharing one slot time), so only
+    jitter can reorder tags. Inside a group the jitter order is random; a compare-and-branch insertion
+    would mispredict on nearly every tag, so small groups are sorted by counting each tag's rank.
+    """
+    n_rounds = outcomes.shape[0]
     n_slots = slot_order.shape[0]
+    n_groups = group_start.shape[0] - 1
+    gmax = 1
+    for g in range(n_groups):
+        gmax = max(gmax, group_start[g + 1] - group_start[g])
     cap = n_rounds * n_slots
     st = np.empty(cap, dtype=np.int64)
     sc = np.empty(cap, dtype=np.int32)
+    gt = np.empty(gmax, dtype=np.int64)
+    gc = np.empty(gmax, dtype=np.int32)
     k = 0
     have_spare = False
     spare = 0.0
     for r in range(n_rounds):
         base = t0_ps + r * period_ps
-        for j in range(n_slots):
-            q = slot_order[j]
-            if present[r, q] == 0:
+        for g in range(n_groups):
+            m = 0
+            for j in range(group_start[g], group_start[g + 1]):
+                q = slot_order[j]
+                if present[r, q] == 0:
+                    continue
+                ch = chan_map[q, outcomes[r, q]]
+                e = eff[ch]
+                if e < 1.0 and uniform(rng) >= e:
+                    continue
+                sig = jitter_ps[ch]
+                dt = 0.0
+                if sig > 0.0:
+                    if have_spare:
+                        z = spare
+                        have_spare = False
+                    else:
+                        z, spare = normal_pair(rng)
+                        have_spare = True
+                    dt = sig * z
+                gt[m] = base + slot_ps[q] + np.int64(math.floor(dt + 0.5))
+                gc[m] = ch
+                m += 1
+            if m == 0:
                 continue
-            ch = chan_map[q, outcomes[r, q]]
-            e = eff[ch]
-            if e < 1.0 and uniform(rng) >= e:
-                continue
-            sig = jitter_ps[ch]
-            dt = 0.0
-            if sig > 0.0:
-                if have_spare:
-                    z = spare
-                    have_spare = False
-                else:
-                    z, spare = normal_pair(rng)
-                    have_spare = True
-                dt = sig * z
-            t = base + slot_ps[q] + np.int64(math.floor(dt + 0.5))
-            # Slots are visited in time order, so only jitter can invert neighbours: insertion is O(1) amortised.
-            i = k
-            while i > 0 and st[i - 1] > t:
-                st[i] = st[i - 1]
-                sc[i] = sc[i - 1]
-                i -= 1
-            st[i] = t
-            sc[i] = ch
-            k += 1
+            if m <= _RANK_SORT_MAX:
+                for a in range(m):
+                    ta = gt[a]
+                    rank = 0
+                    for b in range(m):
+                        rank += (gt[b] < ta) | ((gt[b] == ta) & (b < a))
+                    st[k + rank] = ta
+                    sc[k + rank] = gc[a]
+            else:
+                order = np.argsort(gt[:m], kind="mergesort")
+                for a in range(m):
+                    st[k + a] = gt[order[a]]
+                    sc[k + a] = gc[order[a]]
+            if k > 0 and st[k] < st[k - 1]:
+                # Slots closer than the jitter: merge the group into the earlier tags by insertion.
+                for a in range(k, k + m):
+                    t = st[a]
+                    c = sc[a]
+                    i = a
+                    while i > 0 and st[i - 1] > t:
+                        st[i] = st[i - 1]
+                        sc[i] = sc[i - 1]
+                        i -= 1
+                    st[i] = t
+                    sc[i] = c
+            k += m
     return st[:k], sc[:k]
 
 
@@ -242,6 +280,7 @@ def readout_batch(
     present,  # uint8 (n_rounds, n_meas)
     chan_map,  # int32 (n_meas, 2) dense channel index per rail
     slot_order,  # int64 (n_meas,) measurement indices sorted by slot
+    group_start,  # int64 (n_groups + 1,) bounds in slot_order of runs of equal slots
     slot_ps,  # int64 (n_meas,)
     period_ps,  # int64
     t0_ps,  # int64 time of round 0 of the batch
@@ -264,7 +303,7 @@ def readout_batch(
     n_rounds = outcomes.shape[0]
     n_ch = channel_ids.shape[0]
     t_end = t0_ps + n_rounds * period_ps
-    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
+    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
     dt_, dc = _dark_clicks(n_rounds, period_ps, t0_ps, dark_per_ps, dark_scale, rng)
 
     ns = st.shape[0]

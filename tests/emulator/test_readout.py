@@ -218,3 +218,21 @@ def test_bad_batches_are_rejected():
         stage.emit(np.zeros((3, 5), dtype=np.uint8))
     with pytest.raises(ConfigError, match="dark_scale"):
         stage.emit(np.zeros((3, 2), dtype=np.uint8), dark_scale=np.ones(4))
+
+
+@pytest.mark.parametrize(
+    "slots", [np.full(100, 500_000), 500_000 + np.arange(100) * 10, 500_000 + np.repeat([0, 40], 50)]
+)
+def test_tags_are_sorted_whatever_the_slot_spacing(slots):
+    # 100 simultaneous slots (sorted as one large group), slots 10 ps apart under 80 ps jitter (groups that
+    # interleave), and two groups 40 ps apart: every tag must come out once, in time order, at its own slot.
+    n_rounds, period, sigma = 200, 1_000_000, 80.0
+    stage = ReadoutStage(dual_rail_map(100), slots, period, jitter_sigma_ps=sigma, seed=15)
+    outcomes = np.random.default_rng(16).integers(0, 2, (n_rounds, 100), dtype=np.uint8)
+    tags = stage.emit(outcomes)
+    assert len(tags) == outcomes.size and np.all(np.diff(tags["time_ps"]) >= 0)
+    q = tags["channel"] // 2
+    rounds = tags["time_ps"] // period
+    np.testing.assert_array_equal(np.sort(outcomes[rounds, q] + 2 * q), np.sort(tags["channel"]))
+    res = tags["time_ps"] - rounds * period - slots[q]
+    assert abs(res.mean()) <= Z * sigma / math.sqrt(len(res))

@@ -1,0 +1,120 @@
+"""Emulator throughput: stim sampling + readout to time tags, against bare stim sampling; prints one JSON object.
+
+Workload: rotated surface code memory Z, d = 5, `rounds` QEC rounds per shot, after-Clifford
+depolarizing 1e-3 (stim's generated circuit), sampled with `compile_sampler`. Each shot is one readout
+row: its measurement slots are the circuit's measurements, ancilla layer k at k x round period + period/2
+and the final data layer after the last round, on channels 2q (rail 0) and 2q + 1 (rail 1) of qubit q.
+Detectors and clock are the default device's (configs/devices/dual_rail_default.yaml); a photon reaches
+its detector with the device's arrival probability (source x channel transmission), sampled with numpy
+per measurement and included in the timed work.
+
+`tags_per_s` = time tags / (stim sampling + arrival sampling + readout) time; `ratio_vs_stim` = QEC
+rounds per second of that pipeline over rounds per second of bare stim sampling of the same circuit.
+The two are timed alternately in the same process, batch by batch, after a warm-up that compiles the
+Numba kernel. Times are thread CPU time (one core): the machine is shared, and wall time would mostly
+measure the neighbours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import stim
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from emulator.physics import load_device  # noqa: E402
+from emulator.readout import ReadoutStage  # noqa: E402
+
+SEED = 20261126
+
+
+def measurement_layout(circuit: stim.Circuit, period_ps: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """(channel_map (n_meas, 2), slot_ps (n_meas,), row period ps) of one shot of `circuit`."""
+    qubits: list[int] = []
+    layers: list[int] = []
+    layer = 0
+    for inst in circuit.flattened():
+        if inst.name in ("M", "MR", "MX", "MY", "MRX", "MRY", "MZ", "MRZ"):
+            targets = [t.value for t in inst.targets_copy()]
+            qubits.extend(targets)
+            layers.extend([layer] * len(targets))
+            layer += 1
+    q = np.asarray(qubits, dtype=np.int64)
+    cmap = np.stack([2 * q, 2 * q + 1], axis=1).astype(np.int32)
+    slots = np.asarray(layers, dtype=np.int64) * period_ps + period_ps // 2
+    return cmap, slots, layer * period_ps
+
+
+def main() -> None:
+    """Run the benchmark and print one JSON object."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5, help="QEC rounds per stim shot")
+    ap.add_argument("--shots", type=int, default=2_000, help="shots per batch")
+    ap.add_argument("--batches", type=int, default=40, help="timed batches of each kind")
+    ap.add_argument("--device", default=str(ROOT / "configs/devices/dual_rail_default.yaml"))
+    args = ap.parse_args()
+
+    device = load_device(args.device)
+    period_ps = int(round(device.clock.round_period_ns * 1e3))
+    p_arrive = float(device.source.photon_number_distribution()[1:].sum() * device.channel.transmission())
+    circuit = stim.Circuit.generated(
+        "surface_code:rotated_memory_z", distance=5, rounds=args.rounds, after_clifford_depolarization=1e-3
+    )
+    cmap, slots, row_period = measurement_layout(circuit, period_ps)
+    stage = ReadoutStage.from_detector(device.detectors.params(), cmap, slots, row_period, seed=SEED)
+    bare = circuit.compile_sampler(seed=SEED)
+    ours = circuit.compile_sampler(seed=SEED + 1)
+    rng = np.random.default_rng(SEED)
+    u = np.empty((args.shots, cmap.shape[0]), dtype=np.float32)
+    present = np.empty(u.shape, dtype=np.bool_)
+
+    def pipeline() -> int:
+        outcomes = ours.sample(args.shots)
+        rng.random(dtype=np.float32, out=u)
+        np.less(u, p_arrive, out=present)
+        return len(stage.emit(outcomes, present))
+
+    for _ in range(3):  # warm-up: Numba compile or cache load, allocator, stim tables
+        pipeline()
+        bare.sample(args.shots)
+    t_ours = t_bare = 0.0
+    n_tags = 0
+    for _ in range(args.batches):
+        t = time.thread_time()
+        n_tags += pipeline()
+        t_ours += time.thread_time() - t
+        t = time.thread_time()
+        bare.sample(args.shots)
+        t_bare += time.thread_time() - t
+    rounds = args.batches * args.shots * args.rounds
+    print(
+        json.dumps(
+            {
+                "bench": "emulator",
+                "code": "rotated_surface_code d=5 memory_z",
+                "rounds_per_shot": args.rounds,
+                "measurements_per_shot": int(cmap.shape[0]),
+                "device": device.name,
+                "photon_arrival_probability": round(p_arrive, 4),
+                "tags": n_tags,
+                "tags_per_measurement": round(n_tags / (args.batches * args.shots * cmap.shape[0]), 4),
+                "tags_per_s": round(n_tags / t_ours),
+                "rounds_per_s": round(rounds / t_ours),
+                "stim_rounds_per_s": round(rounds / t_bare),
+                "ratio_vs_stim": round(t_bare / t_ours, 4),
+                "target_tags_per_s": 10_000_000,
+                "clock": "thread CPU time",
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
