@@ -52,7 +52,7 @@ import scipy.sparse
 import stim
 
 from controller.decode.heralds import HeraldedModel, circuit_dem, herald_mask_from_dem, split_heralded_dem
-from controller.decode.matching import matching_from_dem
+from controller.decode.matching import match_batch, matching_from_dem
 from controller.decode.shots import check_shots, pack_predictions, unpack_shots
 from protocols.errors import DecodeError
 
@@ -229,7 +229,7 @@ class ErasureDecoder:
         """
         dets = check_shots(dets, self.num_detectors, bit_packed)
         if not self.num_heralds and self._base.num_fault_ids == self.num_observables:
-            return self._base.decode_batch(dets, bit_packed_shots=bit_packed, bit_packed_predictions=bit_packed)
+            return match_batch(self._base, dets, bit_packed)
         full = unpack_shots(dets, self.num_detectors, bit_packed)
         compact = full[:, self._keep]
         if self._isolated.size and compact[:, self._isolated].any():
@@ -241,11 +241,11 @@ class ErasureDecoder:
         erased = heralds.any(axis=1)
         pred = np.zeros((full.shape[0], self.num_observables), dtype=np.uint8)
         if not erased.any():
-            pred = self._base.decode_batch(compact)
+            pred = match_batch(self._base, compact, False)
             return pack_predictions(self._pad(pred), bit_packed)
         quiet = ~erased
         if quiet.any():
-            pred[quiet] = self._pad(self._base.decode_batch(compact[quiet]))
+            pred[quiet] = self._pad(match_batch(self._base, compact[quiet], False))
         rows = np.flatnonzero(erased)
         pred[rows] = self._decode_erased(compact[rows], heralds[rows])
         return pack_predictions(pred, bit_packed)
@@ -273,17 +273,30 @@ class ErasureDecoder:
         solver = self._solver
         pattern = fusion_blossom.SyndromePattern
         res = [0] * m
-        # A Python loop per heralded shot: fusion-blossom takes one syndrome per call (~µs each).
-        for i in range(m):
-            a, b = dptr[i], dptr[i + 1]
-            if a == b:
-                continue
-            solver.solve(pattern(defect_vertices=dind[a:b], dynamic_weights=dynamic[eptr[i] : eptr[i + 1]]))
-            x = 0
-            for e in solver.subgraph():
-                x ^= obs[e]
-            solver.clear()
-            res[i] = x
+        i = 0
+        try:
+            # A Python loop per heralded shot: fusion-blossom takes one syndrome per call (~µs each).
+            for i in range(m):
+                a, b = dptr[i], dptr[i + 1]
+                if a == b:
+                    continue
+                solver.solve(pattern(defect_vertices=dind[a:b], dynamic_weights=dynamic[eptr[i] : eptr[i + 1]]))
+                x = 0
+                for e in solver.subgraph():
+                    x ^= obs[e]
+                solver.clear()
+                res[i] = x
+        except BaseException as e:
+            # A Rust panic (pyo3 PanicException, a BaseException) or an interrupt leaves the solver
+            # mid-solve: replace it so the decoder stays usable.
+            self._solver, self._scale = _fusion_solver(self.graph)
+            if isinstance(e, Exception) or type(e).__name__ == "PanicException":
+                raise DecodeError(
+                    f"fusion-blossom failed on heralded shot {i} of the batch (defects {dind[dptr[i] : dptr[i + 1]]}, "
+                    f"compact indices): {e}; an odd number of defects in a part of the graph without boundary "
+                    "has no matching"
+                ) from e
+            raise
         bits = np.array(res, dtype=np.uint64)[:, None] >> self._shifts
         return (bits & np.uint64(1)).astype(np.uint8)
 

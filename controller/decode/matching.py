@@ -18,7 +18,7 @@ from controller.decode.heralds import circuit_dem, herald_mask_from_dem, split_h
 from controller.decode.shots import check_shots, pack_predictions
 from protocols.errors import DecodeError
 
-__all__ = ["MatchingDecoder", "matching_from_dem"]
+__all__ = ["MatchingDecoder", "match_batch", "matching_from_dem"]
 
 
 def matching_from_dem(dem: stim.DetectorErrorModel) -> pymatching.Matching:
@@ -27,6 +27,14 @@ def matching_from_dem(dem: stim.DetectorErrorModel) -> pymatching.Matching:
         return pymatching.Matching.from_detector_error_model(dem)
     except ValueError as e:
         raise DecodeError(f"cannot build a matching graph from the detector error model: {e}") from e
+
+
+def match_batch(matching: pymatching.Matching, dets: np.ndarray, bit_packed: bool) -> np.ndarray:
+    """PyMatching's `decode_batch` on a checked batch; its refusals become DecodeError."""
+    try:
+        return matching.decode_batch(dets, bit_packed_shots=bit_packed, bit_packed_predictions=bit_packed)
+    except ValueError as e:
+        raise DecodeError(f"matching failed on a batch of {dets.shape[0]} shots: {e}") from e
 
 
 class MatchingDecoder:
@@ -73,14 +81,12 @@ class MatchingDecoder:
         """
         dets = check_shots(dets, self.num_detectors, bit_packed)
         if self._keep is None and not self._pad:
-            return self._matching.decode_batch(
-                dets, bit_packed_shots=bit_packed, bit_packed_predictions=bit_packed
-            )
+            return match_batch(self._matching, dets, bit_packed)
         if bit_packed:
             dets = np.unpackbits(dets, axis=1, count=self.num_detectors, bitorder="little")
         if self._keep is not None:
             dets = dets[:, self._keep]
-        pred = self._matching.decode_batch(dets)
+        pred = match_batch(self._matching, dets, False)
         if self._pad:
             full = np.zeros((pred.shape[0], self.num_observables), dtype=np.uint8)
             full[:, : pred.shape[1]] = pred

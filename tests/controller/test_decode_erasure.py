@@ -142,3 +142,24 @@ def test_wrong_width_raises() -> None:
     dec = ErasureDecoder(circuit_dem(circuit))
     with pytest.raises(DecodeError, match=rf"shape \(shots, {dec.num_detectors}\).*got dtype uint8 and shape \(2, 5\)"):
         dec.decode_batch(np.zeros((2, 5), dtype=np.uint8))
+
+
+def test_unmatchable_shots_raise_and_the_decoder_recovers() -> None:
+    """A syndrome with no matching (odd parity, no boundary) raises DecodeError on both paths, not a panic."""
+    dem = stim.DetectorErrorModel(
+        """
+        detector(0, 0, 0) D0
+        detector(1, 0, 0) D1
+        detector(0, 0, 0, -1) D2
+        error(0.01) D0 D1 L0
+        error(0.05) D0 D1 D2 L0
+        error(0.05) D2
+        """
+    )
+    dec = ErasureDecoder(dem)
+    assert dec.num_heralds == 1
+    for shot in ([1, 0, 0], [1, 0, 1]):  # without and with the herald
+        with pytest.raises(DecodeError, match="matching"):
+            dec.decode_batch(np.array([shot], dtype=np.uint8))
+    pred = dec.decode_batch(np.array([[1, 1, 1], [1, 1, 0], [0, 0, 1]], dtype=np.uint8))
+    assert np.array_equal(pred, [[1], [1], [0]])
