@@ -150,58 +150,88 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps
 
 
 @njit(cache=True)
-def _dark_clicks(n_rounds, period_ps, t0_ps, dark_per_ps, dark_scale, rng):
-    """Dark counts on every channel over [t0, t0 + n_rounds * period), sorted by time.
-
-    Each channel is a Poisson process of rate dark_per_ps[c] * dark_scale[r] in round r: unit-rate
-    arrivals in integrated-intensity space, mapped back through the piecewise-linear cumulative intensity.
-    """
-    n_ch = dark_per_ps.shape[0]
-    uniform_scale = True
-    for r in range(n_rounds):
-        if dark_scale[r] != 1.0:
-            uniform_scale = False
-            break
+def _cumulative(density, period_ps):
+    """Integrated density at round boundaries, float64 (n_rounds + 1,), and whether the density is all 1."""
+    n_rounds = density.shape[0]
     cum = np.empty(n_rounds + 1, dtype=np.float64)
     cum[0] = 0.0
+    ones = True
     for r in range(n_rounds):
-        cum[r + 1] = cum[r] + dark_scale[r] * period_ps
+        cum[r + 1] = cum[r] + density[r] * period_ps
+        ones = ones and density[r] == 1.0
+    return cum, ones
+
+
+@njit(cache=True)
+def _poisson_fill(x, lam, cum, density, ones, period_ps, t0_ps, c, out_t, out_c, n, rng):
+    """Continue channel c's Poisson process of intensity lam * density[r] from integrated intensity x.
+
+    Arrivals are unit-rate in integrated-intensity space and mapped back through the piecewise-linear
+    cumulative `cum`. Writes from out_t[n] until the batch ends or the arrays are full; returns
+    (n, x, done). Resumable, and it draws the same numbers whatever the array capacity.
+    """
+    n_rounds = density.shape[0]
     total = cum[n_rounds]
-    cap = 16
+    cap = out_t.shape[0]
+    while n < cap:
+        x += exponential(rng) / lam
+        if x >= total:
+            return n, x, True
+        if ones:
+            t = t0_ps + np.int64(x)
+        else:
+            lo = 0
+            hi = n_rounds
+            while hi - lo > 1:
+                mid = (lo + hi) >> 1
+                if cum[mid] <= x:
+                    lo = mid
+                else:
+                    hi = mid
+            t = t0_ps + lo * period_ps + np.int64((x - cum[lo]) / density[lo])
+        out_t[n] = t
+        out_c[n] = c
+        n += 1
+    return n, x, False
+
+
+@njit(cache=True)
+def _dark_clicks(period_ps, t0_ps, dark_per_ps, dark_scale, dark_extra_per_ps, rng):
+    """Dark counts on every channel over [t0, t0 + n_rounds * period), sorted by time.
+
+    Channel c in round r is a Poisson process of rate dark_per_ps[c] * dark_scale[r] + dark_extra_per_ps[r]:
+    the superposition of two independent processes, drawn one after the other.
+    """
+    n_ch = dark_per_ps.shape[0]
+    cum_s, ones_s = _cumulative(dark_scale, period_ps)
+    cum_e, ones_e = _cumulative(dark_extra_per_ps, period_ps)
+    n_rounds = dark_scale.shape[0]
+    expected = 0.0
+    for c in range(n_ch):
+        expected += dark_per_ps[c] * cum_s[n_rounds] + cum_e[n_rounds]
+    cap = int(expected + 6.0 * math.sqrt(expected)) + 16
     dt_ = np.empty(cap, dtype=np.int64)
     dc = np.empty(cap, dtype=np.int32)
     n = 0
     for c in range(n_ch):
-        lam = dark_per_ps[c]
-        if lam <= 0.0 or total <= 0.0:
-            continue
-        x = 0.0
-        while True:
-            x += exponential(rng) / lam
-            if x >= total:
-                break
-            if uniform_scale:
-                t = t0_ps + np.int64(x)
+        for proc in range(2):
+            if proc == 0:
+                lam, cum, dens, ones = dark_per_ps[c], cum_s, dark_scale, ones_s
             else:
-                lo = 0
-                hi = n_rounds
-                while hi - lo > 1:
-                    mid = (lo + hi) >> 1
-                    if cum[mid] <= x:
-                        lo = mid
-                    else:
-                        hi = mid
-                t = t0_ps + lo * period_ps + np.int64((x - cum[lo]) / dark_scale[lo])
-            if n == cap:
-                cap *= 2
-                a = np.empty(cap, dtype=np.int64)
-                b = np.empty(cap, dtype=np.int32)
+                lam, cum, dens, ones = 1.0, cum_e, dark_extra_per_ps, ones_e
+            if lam <= 0.0 or cum[n_rounds] <= 0.0:
+                continue
+            x = 0.0
+            while True:
+                n, x, done = _poisson_fill(x, lam, cum, dens, ones, period_ps, t0_ps, c, dt_, dc, n, rng)
+                if done:
+                    break
+                a = np.empty(2 * cap, dtype=np.int64)
+                b = np.empty(2 * cap, dtype=np.int32)
                 a[:n] = dt_[:n]
                 b[:n] = dc[:n]
                 dt_, dc = a, b
-            dt_[n] = t
-            dc[n] = c
-            n += 1
+                cap *= 2
     order = np.argsort(dt_[:n], kind="mergesort")
     return dt_[:n][order], dc[:n][order]
 
@@ -288,6 +318,7 @@ def readout_batch(
     eff,  # float64 (n_ch,)
     dark_per_ps,  # float64 (n_ch,)
     dark_scale,  # float64 (n_rounds,) multiplier of the dark rate per round
+    dark_extra_per_ps,  # float64 (n_rounds,) extra dark rate per round on every channel (stray light)
     jitter_ps,  # float64 (n_ch,)
     dead_ps,  # int64 (n_ch,)
     ap_prob,  # float64 (n_ch,)
@@ -304,7 +335,7 @@ def readout_batch(
     n_ch = channel_ids.shape[0]
     t_end = t0_ps + n_rounds * period_ps
     st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
-    dt_, dc = _dark_clicks(n_rounds, period_ps, t0_ps, dark_per_ps, dark_scale, rng)
+    dt_, dc = _dark_clicks(period_ps, t0_ps, dark_per_ps, dark_scale, dark_extra_per_ps, rng)
 
     ns = st.shape[0]
     nd = dt_.shape[0]

@@ -53,6 +53,18 @@ def _per_channel(name: str, value, n_ch: int, lo: float, hi: float, dtype) -> np
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
+def _per_round(name: str, value: np.ndarray | None, n_rounds: int, default: float) -> np.ndarray:
+    """A float64 (n_rounds,) array of finite values >= 0 (`default` everywhere when None)."""
+    if value is None:
+        return np.full(n_rounds, default)
+    arr = np.ascontiguousarray(value, dtype=np.float64)
+    if arr.shape != (n_rounds,):
+        raise ConfigError(f"readout: {name} has shape {arr.shape}; expected ({n_rounds},), one per round")
+    if not (np.isfinite(arr).all() and (arr >= 0).all()):
+        raise ConfigError(f"readout: {name} must be finite and >= 0; got min {arr.min()!r}")
+    return arr
+
+
 class ReadoutStage:
     """Configure once, call per batch: outcomes of consecutive batches of rounds -> time-tag records.
 
@@ -159,7 +171,11 @@ class ReadoutStage:
         )
 
     def emit(
-        self, outcomes: np.ndarray, present: np.ndarray | None = None, dark_scale: np.ndarray | None = None
+        self,
+        outcomes: np.ndarray,
+        present: np.ndarray | None = None,
+        dark_scale: np.ndarray | None = None,
+        dark_extra_hz: np.ndarray | None = None,
     ) -> np.ndarray:
         """Time tags (TIMETAG_DTYPE, sorted by time_ps) of the next batch of rounds.
 
@@ -167,8 +183,10 @@ class ReadoutStage:
             outcomes: bool or uint8 (n_rounds, n_meas), values 0/1: the measured value of each slot.
             present: bool or uint8 (n_rounds, n_meas): 0 where the photon was lost before the detector;
                 None means every photon arrives.
-            dark_scale: float (n_rounds,) >= 0: factor on every channel's dark rate in each round (stray
-                light episodes); None means 1.
+            dark_scale: float (n_rounds,) >= 0: factor on every channel's dark rate in each round (detector
+                temperature, bias); None means 1.
+            dark_extra_hz: float (n_rounds,) >= 0: dark rate added to every channel in each round (stray
+                light episodes), in Hz; None means 0.
 
         Returns records of type TAG, and when more than `max_tags` clicks were registered, OVERFLOW_BEGIN
         (time of the first missed click), OVERFLOW_END (time of the last) and one MISSED_EVENTS record per
@@ -180,14 +198,8 @@ class ReadoutStage:
         pres = np.ones_like(out) if present is None else self._as_bits("present", present)
         if pres.shape != out.shape:
             raise ConfigError(f"readout: present has shape {pres.shape}; expected {out.shape} like outcomes")
-        if dark_scale is None:
-            scale = np.ones(n_rounds, dtype=np.float64)
-        else:
-            scale = np.ascontiguousarray(dark_scale, dtype=np.float64)
-            if scale.shape != (n_rounds,):
-                raise ConfigError(f"readout: dark_scale has shape {scale.shape}; expected ({n_rounds},)")
-            if not (np.isfinite(scale).all() and (scale >= 0).all()):
-                raise ConfigError(f"readout: dark_scale must be finite and >= 0; got min {scale.min()!r}")
+        scale = _per_round("dark_scale", dark_scale, n_rounds, 1.0)
+        extra = _per_round("dark_extra_hz", dark_extra_hz, n_rounds, 0.0) * 1e-12
         batch_seed = np.random.SeedSequence([self.seed, self._batch]).generate_state(1, np.uint64)[0]
         words, self._carry_t, self._carry_c = readout_batch(
             out,
@@ -202,6 +214,7 @@ class ReadoutStage:
             self.efficiency,
             self._dark_per_ps,
             scale,
+            extra,
             self.jitter_sigma_ps,
             self._dead_i64,
             self.afterpulse_prob,

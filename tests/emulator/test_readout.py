@@ -236,3 +236,17 @@ def test_tags_are_sorted_whatever_the_slot_spacing(slots):
     np.testing.assert_array_equal(np.sort(outcomes[rounds, q] + 2 * q), np.sort(tags["channel"]))
     res = tags["time_ps"] - rounds * period - slots[q]
     assert abs(res.mean()) <= Z * sigma / math.sqrt(len(res))
+
+
+def test_stray_light_adds_a_dark_rate_in_its_rounds():
+    # Superposed Poisson processes: counts in the lit rounds ~ Poisson((R + R_extra) T_lit), elsewhere R T.
+    n_rounds, period, rate, extra = 10_000, 1_000_000, 1.0e5, 2.0e6
+    stage = ReadoutStage(dual_rail_map(1), np.array([0]), period, dark_rate_hz=rate, seed=17)
+    lit = (np.arange(n_rounds) // 1_000) % 2 == 1
+    zeros = np.zeros((n_rounds, 1), dtype=np.uint8)
+    tags = stage.emit(zeros, zeros, dark_extra_hz=np.where(lit, extra, 0.0))
+    in_lit = lit[tags["time_ps"] // period]
+    t_lit = lit.sum() * period * 1e-12
+    t_dark = (~lit).sum() * period * 1e-12
+    for n, mean in ((in_lit.sum(), 2 * (rate + extra) * t_lit), ((~in_lit).sum(), 2 * rate * t_dark)):
+        assert abs(n - mean) <= Z * math.sqrt(mean)
