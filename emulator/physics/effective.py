@@ -20,7 +20,13 @@ double = 1 - P(R=0) - P(W=0) + none. A lost signal makes a single click a random
 
 Mapping onto `EffectiveChannel` (stim applies each mechanism independently, in circuit order):
 
-- `erasure` = 1 - T_r: a data photon lost in one round's path (the channel model heralds it at once).
+- Data qubits: each round the presence of every data photon is checked on its slot's detectors (rail 0 clicks
+  if the photon is there; the controller flags no click and two clicks, as for outcomes). With p_d per rail:
+  `erasure` = (1 - T_r)((1 - p_d)^2 + p_d^2): lost and flagged;
+  `false_herald` = T_r [(1 - eta)(1 - p_d)^2 + (1 - (1 - eta)(1 - p_d)) p_d]: present but missed (no click) or
+  with a dark count on rail 1 (two clicks), a flag on an intact qubit;
+  lost with one dark click, u = (1 - T_r) 2 p_d (1 - p_d), is an unheralded erasure: a uniformly random Pauli,
+  u'/4 each of X, Y, Z with u' = u / (1 - erasure - false_herald) (given no herald).
 - `pauli_z` = (1 - exp(-sigma^2/2))/2 from the rail phase noise; the single-qubit beam-splitter gates add their
   twirled Pauli rates (`emulator.physics.gates`). Pauli channels compose exactly (group convolution).
 - `gate_depolarizing` from the beam-splitter errors of the entangling gate and the source's distinguishability.
@@ -29,9 +35,8 @@ Mapping onto `EffectiveChannel` (stim applies each mechanism independently, in c
   unknown, so it is an erasure of the measurement, not a herald on an intact qubit).
 - `measurement_flip` = P(single wrong click) / (1 - measurement_erasure): the signal missed and a dark count or
   an extra photon on the wrong rail only, or the signal lost upstream and a random single click.
-- `false_herald` (a flag on an intact qubit) and `reset_flip` stay 0: with threshold detection every flagged
-  event leaves the outcome unknown, and a reset injects a photon into one rail without a beam splitter. PNR
-  detectors are read with the same rule (a rail clicks if it counts at least one photon).
+- `reset_flip` stays 0: a reset injects a photon into one rail without a beam splitter. PNR detectors are read
+  with the threshold rule (a rail clicks if it counts at least one photon).
 
 Not represented: the one-time source loss of data photons at preparation (the channel has no per-qubit
 preparation erasure); the final data measurement is charged the same measurement rates as an ancilla.
@@ -129,13 +134,21 @@ def _channel(
     o = detection_outcomes(photon_distribution, measured_transmission, efficiency, p_dark)
     flagged = o.lost_flagged + o.arrived * (o.none + o.double)
     wrong = o.arrived * o.wrong + o.lost_single / 2.0
+    # Per-round presence check of a data photon on its slot (rail 0 clicks if present).
+    quiet0_present = (1.0 - efficiency) * (1.0 - p_dark)
+    erasure = (1.0 - round_transmission) * ((1.0 - p_dark) ** 2 + p_dark**2)
+    false_herald = round_transmission * (quiet0_present * (1.0 - p_dark) + (1.0 - quiet0_present) * p_dark)
+    missed = (1.0 - round_transmission) * 2.0 * p_dark * (1.0 - p_dark)
+    not_flagged = 1.0 - erasure - false_herald
+    u = missed / not_flagged if not_flagged > 0.0 else 0.0
     pz = float(phase_flip_probability(np.sqrt(phase_variance)))
-    pauli = np.array([1.0 - pz, 0.0, 0.0, pz])
+    pauli = compose_pauli([1.0 - 0.75 * u, u / 4, u / 4, u / 4], [1.0 - pz, 0.0, 0.0, pz])
     one_gate = gates.single_qubit_pauli()
     for _ in range(gates.single_qubit_gates_per_round):
         pauli = compose_pauli(pauli, one_gate)
     return EffectiveChannel(
-        erasure=_clip(1.0 - round_transmission),
+        erasure=_clip(erasure),
+        false_herald=_clip(false_herald),
         pauli_x=_clip(pauli[1]),
         pauli_y=_clip(pauli[2]),
         pauli_z=_clip(pauli[3]),
