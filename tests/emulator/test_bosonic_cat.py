@@ -135,3 +135,31 @@ def test_bad_inputs_name_the_value() -> None:
         cat_rates(100.0, CatNoise())
     with pytest.raises(NoiseModelError, match="confinement gap"):
         cat_rates(0.5, CatNoise(kappa_1=1.0))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("noise", "prefactor_power"),
+    [(CatNoise(kappa_1=1e-2, n_th=0.01), 0), (CatNoise(kappa_1=0.0, kappa_phi=1e-2), 1)],
+)
+def test_bit_flip_exponent_with_thermal_photons_and_dephasing(noise: CatNoise, prefactor_power: int) -> None:
+    # Guillaud & Mirrahimi, PRX 9, 041053 (2019): thermal excitations and dephasing also cause bit flips only at a
+    # rate suppressed as exp(-2|alpha|^2); dephasing rotates the cat in phase space with strength ~ kappa_phi
+    # |alpha|^2, so its rate carries that prefactor, divided out before fitting. Same 15% criterion and regime
+    # (|alpha|^2 >= 5) as the CI test.
+    alpha2 = np.array([5.0, 6.0, 7.0, 8.0, 9.0])
+    rates = cat_rates_grid(alpha2, noise, use_cache=False)
+    slope = np.polyfit(alpha2, np.log(rates["bit_flip"] / alpha2**prefactor_power), 1)[0]
+    assert slope == pytest.approx(-2.0, rel=0.15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alpha", [2.5, 3.0])
+def test_four_component_cat_quadratic_over_alpha(alpha: float) -> None:
+    # Leghtas et al. 2013: single losses are corrected, so the infidelity is (kappa t)^2 down to small kappa t where
+    # the two codewords have (nearly) equal mean photon number: otherwise the no-jump damping exp(-kappa t n/2)
+    # distorts them unequally, a linear term visible at |alpha| = 1.5..2 below kappa t ~ 1e-4 (mean photon
+    # numbers 4.21 vs 3.80 at |alpha| = 2, but 9.001 vs 8.999 at |alpha| = 3). Exponent 2 within 0.15.
+    kts = np.array([1e-5, 1e-3])
+    four = np.array([1 - loss_recovery_fidelity(alpha, 4, kt, cutoff=60) for kt in kts])
+    assert np.diff(np.log(four))[0] / np.diff(np.log(kts))[0] == pytest.approx(2.0, abs=0.15)

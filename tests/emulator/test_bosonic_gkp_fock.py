@@ -75,3 +75,18 @@ def test_too_small_cutoff_is_refused() -> None:
         gkp_state(0, 0.25, 60)
     with pytest.raises(ConfigError, match="mu"):
         gkp_state(2, 0.3, 100)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("delta", "cutoff"), [(0.3, 130), (0.25, 180)])
+@pytest.mark.parametrize("eta", [0.97, 0.9, 0.8])
+def test_closed_form_tightens_as_squeezing_grows(delta: float, cutoff: int, eta: float) -> None:
+    # Same comparison as the CI test at higher squeezing (10.5 and 12 dB): the finite-envelope tolerance
+    # (Delta^4/2) x^2 shrinks with Delta, so the closed form must hold ever more tightly.
+    rho = qt.ket2dm(gkp_state(0, delta, cutoff))
+    out = loss_then_amplify(rho, eta)
+    assert truncation_loss(out) < 1e-8
+    sigma = math.sqrt(peak_variance(delta) + (1 - eta) / eta)
+    x = (SQRT_PI / 2) / sigma
+    closed = float(quadrature_error_probability(sigma))
+    assert decoded_error_probability(out, 0) == pytest.approx(closed, rel=delta**4 / 2 * x * x + 1e-3)

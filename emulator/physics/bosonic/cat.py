@@ -15,6 +15,7 @@ Dephasing convention: with sqrt(2 kappa_phi) a^dag a, the coherence rho_nm decay
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,7 +141,7 @@ def cat_rates(alpha2: float, noise: CatNoise, cutoff: int | None = None) -> CatR
     return CatRates(
         alpha2=float(alpha2),
         bit_flip=max(bit_decay, 0.0) / 2.0,
-        phase_flip=phase_decay / 2.0,
+        phase_flip=max(phase_decay, 0.0) / 2.0,
         gap=gap,
         cutoff=int(cutoff),
     )
@@ -167,7 +168,7 @@ def converged_cat_rates(
 
 
 def cat_rates_grid(
-    alpha2s: np.ndarray, noise: CatNoise, rtol: float = 1e-2, use_cache: bool = True
+    alpha2s: Sequence[float] | np.ndarray, noise: CatNoise, rtol: float = 1e-2, use_cache: bool = True
 ) -> dict[str, np.ndarray]:
     """Converged rates on a grid of |alpha|^2 as arrays (alpha2, bit_flip, phase_flip, gap, cutoff), cached on disk."""
     grid = [float(x) for x in np.atleast_1d(np.asarray(alpha2s, dtype=float))]

@@ -78,7 +78,16 @@ def apply_kraus(rho: qt.Qobj, kraus: Sequence[qt.Qobj]) -> qt.Qobj:
 def _real_sandwich(mats: Sequence[np.ndarray], r: np.ndarray) -> np.ndarray:
     out = np.zeros_like(r)
     for m in mats:
-        out += m @ r @ m.T
+        rows, cols = np.nonzero(m)
+        if rows.size and np.all(rows - cols == rows[0] - cols[0]) and np.all(np.diff(cols) == 1):
+            # One shifted diagonal (every loss and amplifier Kraus operator): m r m^T is a scaled, shifted block
+            # of r, O(N^2) without matrix products.
+            c = m[rows, cols]
+            out[rows[0] : rows[-1] + 1, rows[0] : rows[-1] + 1] += np.outer(c, c) * r[
+                cols[0] : cols[-1] + 1, cols[0] : cols[-1] + 1
+            ]
+        elif rows.size:
+            out += m @ r @ m.T
     return out
 
 
