@@ -11,6 +11,7 @@ import qutip as qt
 from emulator.physics.bosonic import cat
 from emulator.physics.bosonic.cat import (
     CatNoise,
+    cached_cat_rates,
     cat_rates,
     cat_rates_grid,
     converged_cat_rates,
@@ -110,6 +111,9 @@ def test_rates_grid_is_cached(tmp_path, monkeypatch) -> None:
     again = cat_rates_grid([3.0, 4.0], noise)
     np.testing.assert_array_equal(first["bit_flip"], again["bit_flip"])
     assert again["cutoff"].dtype == np.int64
+    one = cached_cat_rates(3.0, noise)
+    assert one == converged_cat_rates(3.0, noise)
+    assert eval(repr(one), {"CatRates": cat.CatRates}) == one  # noqa: S307 - repr round trip of a value type
 
 
 def test_four_component_cat_corrects_single_losses() -> None:

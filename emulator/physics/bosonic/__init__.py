@@ -3,6 +3,7 @@
 from emulator.physics.bosonic.cat import (
     CatNoise,
     CatRates,
+    cached_cat_rates,
     cat_codewords,
     cat_liouvillian,
     cat_rates,
@@ -51,6 +52,7 @@ __all__ = [
     "amplifier_kraus",
     "analog_outcome",
     "apply_kraus",
+    "cached_cat_rates",
     "cat_channel",
     "cat_codewords",
     "cat_liouvillian",

@@ -190,6 +190,15 @@ def cat_rates_grid(
     return cache.cached("cat_rates", params, compute)
 
 
+def cached_cat_rates(alpha2: float, noise: CatNoise, rtol: float = 1e-2) -> CatRates:
+    """Converged rates at one |alpha|^2, read from / written to the disk cache (see `cat_rates_grid`)."""
+    g = cat_rates_grid([alpha2], noise, rtol)
+    return CatRates(
+        float(g["alpha2"][0]), float(g["bit_flip"][0]), float(g["phase_flip"][0]), float(g["gap"][0]),
+        int(g["cutoff"][0]),
+    )
+
+
 def phase_flip_estimate(alpha2: float, noise: CatNoise) -> float:
     """Leading-order phase-flip rate kappa_1 (1 + 2 n_th) |alpha|^2 (units of kappa_2; Guillaud & Mirrahimi 2019)."""
     return noise.kappa_1 * (1.0 + 2.0 * noise.n_th) * alpha2
