@@ -54,7 +54,10 @@ def spdc_heralded_single_photon_probability(
 def spdc_heralded_multi_photon_probability(
     mean: ArrayLike, herald_efficiency: ArrayLike, herald_dark: ArrayLike = 0.0
 ) -> np.ndarray:
-    """P(>= 2 signal photons | herald) = 1 - P(0 | herald) - P(1 | herald); ~ mu (2 - eta_h) for small mu."""
+    """P(>= 2 signal photons | herald) = 1 - P(0 | herald) - P(1 | herald).
+
+    Without herald dark counts this is mu (2 - eta_h + mu) / (1 + mu)^2 = mu (2 - eta_h) + O(mu^2).
+    """
     return (
         1.0
         - spdc_heralded_vacuum_probability(mean, herald_efficiency, herald_dark)

@@ -70,10 +70,13 @@ def test_heralded_statistics_match_herald_povm_on_tmsv(mean, eta_h, p_dark):
     np.testing.assert_allclose(dist[:8], signal[:8], atol=tol)
 
 
-def test_spdc_multi_photon_probability_is_mu_two_minus_eta_for_small_mu():
-    # P(>=2 | herald) = mu (2 - eta_h) + O(mu^2) for p_dark = 0 (expand the thermal sums to first order).
-    mu, eta = 1e-4, 0.7
-    assert spdc_heralded_multi_photon_probability(mu, eta) == pytest.approx(mu * (2 - eta), rel=10 * mu)
+def test_spdc_multi_photon_probability_without_dark_counts():
+    # p_dark = 0: P_h = eta mu / (1 + eta mu), P(1 | h) = (1 + eta mu) / (1 + mu)^2, so
+    # P(>=2 | h) = mu (2 - eta + mu) / (1 + mu)^2 (Christ & Silberhorn 2012 discuss the same trade-off).
+    for mu, eta in [(1e-4, 0.7), (0.05, 0.9), (0.5, 0.3)]:
+        assert spdc_heralded_multi_photon_probability(mu, eta) == pytest.approx(
+            mu * (2 - eta + mu) / (1 + mu) ** 2, abs=FLOAT_TOL
+        )
 
 
 def test_quantum_dot_distribution_reproduces_g2_and_mean_in_qutip():
