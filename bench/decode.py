@@ -6,6 +6,8 @@ shots; `MatchingDecoder.decode_batch(bit_packed=True)` and bare
 `pymatching.Matching.decode_batch(bit_packed_shots=True, bit_packed_predictions=True)` are timed
 alternately in the same process and the medians compared (`max_overhead_ratio` must be <= 1.10).
 
+Single-shot calls: µs per `decode_batch` call on a one-shot batch (a streaming window), d = 5.
+
 Erasure point: d = 5, rounds = 5, depolarizing 1e-3 plus heralded erasure of every data qubit every
 round: erasure-aware decoding (fusion-blossom on heralded shots), the PyMatching graph-editing
 alternative, and erasure-unaware matching, with their logical error rates on the same samples.
@@ -132,6 +134,29 @@ def overhead_point(d: int, p: float, shots: int, repeats: int) -> dict:
     }
 
 
+def single_shot_calls(d: int, p: float, calls: int) -> dict:
+    """µs per `decode_batch` call on a batch of one shot (a streaming window), ours vs bare."""
+    circuit = depolarizing_circuit(d, p)
+    dem = circuit_dem(circuit)
+    dets, _ = circuit.compile_detector_sampler(seed=SEED).sample(1, separate_observables=True, bit_packed=True)
+    ours = MatchingDecoder(dem)
+    bare = pymatching.Matching.from_detector_error_model(dem)
+    t_ours, t_bare = [], []
+    for _ in range(9):
+        c0 = time.thread_time()
+        for _ in range(calls):
+            ours.decode_batch(dets, bit_packed=True)
+        c1 = time.thread_time()
+        for _ in range(calls):
+            bare.decode_batch(dets, bit_packed_shots=True, bit_packed_predictions=True)
+        c2 = time.thread_time()
+        t_ours.append((c1 - c0) / calls)
+        t_bare.append((c2 - c1) / calls)
+    us_ours, us_bare = statistics.median(t_ours) * 1e6, statistics.median(t_bare) * 1e6
+    return {"d": d, "p": p, "us_per_call_ours": round(us_ours, 3), "us_per_call_bare": round(us_bare, 3),
+            "overhead_us": round(us_ours - us_bare, 3)}
+
+
 def graph_edit_decode(decoder: ErasureDecoder, dets: np.ndarray) -> tuple[np.ndarray, float]:
     """The rejected alternative: per heralded shot, zero the erased edges of a PyMatching graph, decode, restore.
 
@@ -244,11 +269,13 @@ def main() -> None:
              (7, 1e-3): 20_000, (7, 5e-3): 2_500}
     for (d, p), n in shots.items():
         points.append(overhead_point(d, p, n, repeats=31))
+    single = single_shot_calls(5, 1e-3, calls=5000)
     erasure = erasure_point(5, 1e-3, 0.05, shots=20_000, edit_shots=400)
     print(json.dumps({
         "benchmark": "decode",
         "points": points,
         "max_overhead_ratio": max(pt["ratio"] for pt in points),
+        "single_shot_call": single,
         "erasure": erasure,
         "seconds": round(time.perf_counter() - t0, 1),
     }))

@@ -2,7 +2,9 @@
 
 Configure once, call many: the matching graph is built in the constructor, `decode_batch` hands whole
 arrays to PyMatching's C++ core. For a circuit without heralds the call is PyMatching's
-`decode_batch` on the caller's own array (no copy), so it costs the same as bare PyMatching. For a
+`decode_batch` on the caller's own array (no copy): `bench/decode.py` measures 0.99x-1.01x bare
+PyMatching on batches (d = 3, 5, 7), and +0.26 µs per call on a one-shot batch (2.6 against 2.3 µs
+at d = 5), the input checks. For a
 circuit with erasure heralds the graph is the *twin* model (each heralded channel replaced by its
 unheralded equivalent, see `controller.decode.heralds`) and the herald columns are dropped from each
 shot before matching: the heralds are ignored, only their channels' Pauli errors are weighted.
@@ -19,6 +21,8 @@ from controller.decode.shots import check_shots, pack_predictions
 from protocols.errors import DecodeError
 
 __all__ = ["MatchingDecoder", "match_batch", "matching_from_dem"]
+
+_UINT8 = np.dtype(np.uint8)
 
 
 def matching_from_dem(dem: stim.DetectorErrorModel) -> pymatching.Matching:
@@ -55,6 +59,8 @@ class MatchingDecoder:
             self._keep = None
             self._matching = matching_from_dem(dem)
         self._pad = self._matching.num_fault_ids < self.num_observables
+        self._direct = self._keep is None and not self._pad
+        self._packed_width = (self.num_detectors + 7) // 8
 
     @classmethod
     def from_circuit(cls, circuit: stim.Circuit) -> MatchingDecoder:
@@ -79,8 +85,21 @@ class MatchingDecoder:
             uint8 predictions in the same layout: shape (shots, num_observables) of 0/1 when unpacked,
             (shots, ceil(num_observables / 8)) little-endian bit-packed otherwise.
         """
+        # Fast path, kept to a few attribute reads because a window of one shot costs PyMatching only
+        # ~2.5 µs: a well-formed uint8 batch of a herald-free model goes straight to PyMatching.
+        if (
+            self._direct
+            and type(dets) is np.ndarray
+            and dets.dtype is _UINT8
+            and dets.ndim == 2
+            and dets.shape[1] == (self._packed_width if bit_packed else self.num_detectors)
+        ):
+            try:
+                return self._matching.decode_batch(dets, bit_packed_shots=bit_packed, bit_packed_predictions=bit_packed)
+            except ValueError as e:
+                raise DecodeError(f"matching failed on a batch of {dets.shape[0]} shots: {e}") from e
         dets = check_shots(dets, self.num_detectors, bit_packed)
-        if self._keep is None and not self._pad:
+        if self._direct:
             return match_batch(self._matching, dets, bit_packed)
         if bit_packed:
             dets = np.unpackbits(dets, axis=1, count=self.num_detectors, bitorder="little")
