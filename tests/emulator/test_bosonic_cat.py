@@ -91,6 +91,22 @@ def test_spectrum_modes_match_master_equation_decay() -> None:
     assert x_decay == pytest.approx(2 * rates.phase_flip, rel=2e-2)
 
 
+def test_shift_invert_agrees_with_dense_spectrum() -> None:
+    # The sparse shift-invert solver against numpy's dense eigenvalues of the whole Liouvillian (small cutoff):
+    # the two slowest nonzero decay rates are 2 bit_flip and 2 phase_flip.
+    alpha2, noise, n = 2.0, CatNoise(kappa_1=1e-2, n_th=0.02, kappa_phi=1e-3), 18
+    rates = cat_rates(alpha2, noise, n)
+    dense = np.sort(-np.linalg.eigvals(cat.cat_liouvillian(alpha2, noise, n).full()).real)
+    assert dense[0] == pytest.approx(0.0, abs=1e-10)
+    assert dense[1] == pytest.approx(2 * rates.bit_flip, rel=1e-6)
+    assert dense[2] == pytest.approx(2 * rates.phase_flip, rel=1e-6)
+
+
+def test_noiseless_cat_has_no_flips() -> None:
+    rates = cat_rates(3.0, CatNoise(kappa_1=0.0))
+    assert rates.bit_flip < 1e-12 and rates.phase_flip < 1e-12
+
+
 def test_rates_converge_in_fock_cutoff() -> None:
     # Convergence criterion of converged_cat_rates: the cutoff it picks agrees with a much larger one.
     alpha2, noise = 7.0, CatNoise(kappa_1=1e-2)

@@ -126,9 +126,10 @@ def cat_rates(alpha2: float, noise: CatNoise, cutoff: int | None = None) -> CatR
     parity = (idx % cutoff + idx // cutoff) % 2
     even = np.flatnonzero(parity == 0)
     odd = np.flatnonzero(parity == 1)
-    # The even block is singular (the steady state); a tiny positive shift keeps its LU factorisation regular.
+    # The even block is singular (the steady state), and so is the odd one without bit-flip noise; a tiny positive
+    # shift (no eigenvalue has a positive real part) keeps both LU factorisations regular.
     ev = _smallest_eigenvalues(lv[even][:, even].tocsc(), 3, 1e-9)
-    od = _smallest_eigenvalues(lv[odd][:, odd].tocsc(), 2, 0.0)
+    od = _smallest_eigenvalues(lv[odd][:, odd].tocsc(), 2, 1e-9)
     phase_decay = float(-ev[1].real)
     bit_decay = float(-od[0].real)
     gap = float(abs(ev[2]))  # the slowest mode outside the code space: the confinement rate
