@@ -176,6 +176,14 @@ def test_herald_flip_probability_given_the_herald() -> None:
     assert seen == {"HERALDED_PAULI_CHANNEL_1", "HERALDED_ERASE"}
 
 
+def test_split_is_cached_and_frozen() -> None:
+    dem = circuit_dem(with_data_heralds(depolarizing_circuit(3, 2, 1e-3), 0.05))
+    model = split_heralded_dem(dem)
+    assert split_heralded_dem(dem.copy()) is model  # equal DEM text: the cached split
+    with pytest.raises(ValueError, match="read-only"):
+        model.compact_index[0] = 5
+
+
 def test_two_heralds_in_one_term_is_rejected() -> None:
     dem = stim.DetectorErrorModel(
         """
