@@ -25,10 +25,14 @@ def describe_device(device: DeviceConfig) -> str:
     """Summary of `device`: its key figures, then the per-component and total effective channel per qubit and round."""
     src, ch, det = device.source, device.channel, device.detectors
     p = src.photon_number_distribution()
+    herald = ""
+    if src.kind == "spdc":
+        p_h = src.herald_probability()
+        herald = f", herald probability {p_h:.4g} per pulse ({p_h * src.rep_rate_hz:.4g} heralds/s)"
     summary = [
         f"device {device.name} ({device.encoding}), round period {device.clock.round_period_ns:g} ns",
         f"source {src.kind}: P(0) = {p[0]:.4g}, P(1) = {p[1]:.4g}, P(>=2) = {p[2:].sum():.4g} per qubit, "
-        f"M = {src.indistinguishability:g}, rep rate {src.rep_rate_hz:g} Hz",
+        f"M = {src.indistinguishability:g}, rep rate {src.rep_rate_hz:g} Hz{herald}",
         f"channel: per round {ch.loss_db():.3f} dB (T = {ch.transmission():.4f}); measured photon, source to "
         f"detectors {ch.measured_photon_loss_db():.3f} dB (T = {ch.measured_photon_transmission():.4f}); "
         f"phase variance {ch.phase_variance():.3e} rad^2 per round",
