@@ -3,9 +3,12 @@
 A heralded channel (`HERALDED_ERASE`, `HERALDED_PAULI_CHANNEL_1`) makes stim emit error terms that
 each contain that channel's herald detector plus the detectors its Pauli flips; no other mechanism
 flips a herald (protocols/codes/hooks.py). So every term containing herald h stems from h's channel,
-and removing h from it gives exactly the term of the *twin* channel without herald
-(HERALDED_ERASE(p) -> PAULI_CHANNEL_1(p/4, p/4, p/4); HERALDED_PAULI_CHANNEL_1(pI, pX, pY, pZ) ->
-PAULI_CHANNEL_1(pX, pY, pZ)). This works on the DEM alone, which is all sinter hands a decoder.
+and removing h from it gives the term of the *twin* channel without herald (HERALDED_ERASE(p) ->
+PAULI_CHANNEL_1(p/4, p/4, p/4); HERALDED_PAULI_CHANNEL_1(pI, pX, pY, pZ) -> PAULI_CHANNEL_1(pX, pY,
+pZ)), with the branch probabilities exactly as the channel has them. (The DEM of a twin circuit
+differs by stim's disjoint-to-independent conversion only: at most p**2/8 per erasure on an edge,
+see tests/controller/test_decode_heralds.py.) This works on the DEM alone, which is all sinter
+hands a decoder.
 
 Three models come out, all on the *compact* detector index (herald detectors removed, the others
 renumbered in order):

@@ -48,6 +48,10 @@ class MatchingDecoder:
         """Build the matching graph of `dem`; herald detectors default to those with 4th coordinate -1."""
         if herald_mask is None:
             herald_mask = herald_mask_from_dem(dem)
+        if np.shape(herald_mask) != (dem.num_detectors,):
+            raise DecodeError(
+                f"herald mask has shape {np.shape(herald_mask)}, expected ({dem.num_detectors},) = (dem.num_detectors,)"
+            )
         self.num_detectors: int = dem.num_detectors
         self.num_observables: int = dem.num_observables
         self.num_heralds: int = int(np.count_nonzero(herald_mask))
