@@ -117,6 +117,8 @@ def cat_rates(alpha2: float, noise: CatNoise, cutoff: int | None = None) -> CatR
     into the block of rho_nm with n+m even (holding I and the logical X, i.e. the parity) and n+m odd (holding the
     logical Z and Y, the coherences between +alpha and -alpha). The even block's smallest nonzero |eigenvalue| is the
     decay rate of <X> = 2 phase_flip; the odd block's smallest is the decay rate of <Z> = 2 bit_flip.
+    The spectrum, not a fit of a mesolve decay: bit-flip rates reach 1e-12 kappa_2, which a time evolution would
+    have to follow for ~1e12/kappa_2; the tests check the mode identification against mesolve where both work.
     """
     cutoff = default_cutoff(alpha2) if cutoff is None else cutoff
     lv = cat_liouvillian(alpha2, noise, cutoff).to("csr").data_as("csr_matrix")
