@@ -188,9 +188,9 @@ def test_same_seed_same_bytes_and_other_seed_other_bytes():
 
 def test_from_detector_converts_units():
     det = DetectorConfig(efficiency=0.93, dark_count_rate_hz=10.0, gate_window_ns=2.0, jitter_sigma_ps=20.0,
-                         dead_time_ns=30.0, afterpulse_probability=0.01).params()
+                         dead_time_ns=30.0, afterpulse_probability=0.01, afterpulse_delay_ns=50.0).params()
     stage = ReadoutStage.from_detector(det, dual_rail_map(2), np.array([0, 10]), 1_000_000)
-    assert stage.dead_time_ps.tolist() == [30_000.0] * 4
+    assert stage.dead_time_ps.tolist() == [30_000.0] * 4 and stage.afterpulse_delay_ps.tolist() == [50_000.0] * 4
     assert stage.efficiency.tolist() == [0.93] * 4 and stage.afterpulse_prob.tolist() == [0.01] * 4
 
 
