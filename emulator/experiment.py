@@ -31,31 +31,40 @@ from protocols.frames import FrameLayout
 from protocols.noise import EffectiveChannel
 from protocols.timetags import TIMETAG_DTYPE
 
-#: Device parameters a scenario or a command may move, and how each maps onto the device config.
-PARAMETERS = ("extra_loss_db", "phase_noise_rad", "dark_count_rate_hz", "detector_efficiency")
+#: The extra per-round loss a scenario or command may add on top of the device's insertion losses.
+EXCESS_LOSS = "channel.excess_loss_db"
 
 
 class ParameterSource(Protocol):
-    """Anything that gives device parameter values per round (a scenario)."""
+    """Anything that gives device parameter values per round (a scenario), keyed by dotted device paths."""
 
     def values(self, start_round: int, n_rounds: int) -> dict[str, np.ndarray]:
-        """Values of each parameter it drives for rounds [start_round, start_round + n_rounds)."""
+        """Absolute values of each parameter it drives for rounds [start_round, start_round + n_rounds)."""
 
 
 def device_with(device: DeviceConfig, params: dict[str, float]) -> DeviceConfig:
-    """A validated copy of `device` with the named parameters set (see PARAMETERS)."""
-    unknown = set(params) - set(PARAMETERS)
-    if unknown:
-        raise ConfigError(f"unknown device parameter(s) {sorted(unknown)}; known: {', '.join(PARAMETERS)}")
+    """A validated copy of `device` with parameters set by dotted path (e.g. "detectors.efficiency").
+
+    `channel.excess_loss_db` is appended to the channel's insertion losses; any other path must name an
+    existing numeric field of the device config.
+    """
     data = device.model_dump()
-    if "extra_loss_db" in params:
-        data["channel"]["insertion_losses_db"] = [*data["channel"]["insertion_losses_db"], params["extra_loss_db"]]
-    if "phase_noise_rad" in params:
-        data["channel"]["phase_noise_rad"] = params["phase_noise_rad"]
-    if "dark_count_rate_hz" in params:
-        data["detectors"]["dark_count_rate_hz"] = params["dark_count_rate_hz"]
-    if "detector_efficiency" in params:
-        data["detectors"]["efficiency"] = params["detector_efficiency"]
+    for path, value in params.items():
+        if path == EXCESS_LOSS:
+            data["channel"]["insertion_losses_db"] = [*data["channel"]["insertion_losses_db"], float(value)]
+            continue
+        *parents, leaf = path.split(".")
+        node = data
+        for key in parents:
+            node = node.get(key) if isinstance(node, dict) else None
+            if node is None:
+                break
+        if not isinstance(node, dict) or not isinstance(node.get(leaf), (int, float)) or isinstance(node.get(leaf), bool):
+            raise ConfigError(
+                f"unknown device parameter {path!r}: expected a dotted path to a numeric field of the device "
+                f"config (e.g. detectors.dark_count_rate_hz, channel.phase_noise_rad) or {EXCESS_LOSS}"
+            )
+        node[leaf] = float(value)
     return validate(DeviceConfig, data, source=f"device {device.name} with {params}")
 
 
@@ -136,7 +145,7 @@ class PhotonicEmulator:
         self._pending.append((int(apply_at_round), "code", spec))
 
     def set_parameter(self, name: str, value: float, apply_at_round: int) -> None:
-        """Set a device parameter (see PARAMETERS) from the first block boundary at or after `apply_at_round`."""
+        """Set a device parameter (dotted path) from the first block boundary at or after `apply_at_round`."""
         device_with(self.device, {name: float(value)})  # validate now, so a bad command fails at once
         self._pending.append((int(apply_at_round), "param", (name, float(value))))
 

@@ -21,7 +21,7 @@ DEVICE = "configs/devices/dual_rail_target.yaml"
 @pytest.fixture(scope="module")
 def device():
     # Dark counts raised so that their effect is measurable in a CI-sized sample.
-    return device_with(load_device(DEVICE), {"dark_count_rate_hz": 2e5, "extra_loss_db": 0.2})
+    return device_with(load_device(DEVICE), {"detectors.dark_count_rate_hz": 2e5, "channel.excess_loss_db": 0.2})
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(device):
@@ -95,11 +95,27 @@ def test_code_switch_applies_at_the_next_block_boundary(device):
     assert em.channel_map.n_slots == 49
 
 
+def test_scenario_drives_the_channel_block_by_block(device):
+    from emulator.scenario import Scenario, load_scenario
+
+    scen = Scenario.from_device(load_scenario("configs/scenarios/loss_drift.yaml"), device)
+    em = PhotonicEmulator(device, CodeSpec("rotated_surface", 3, 3, "Z"), seed=2, scenario=scen)
+    b = em.next_blocks(3)
+    assert len(b.truth.channels) == 3
+    # A step in the excess loss shows in the erasure rate of the block that starts after it.
+    em2 = PhotonicEmulator(device, CodeSpec("rotated_surface", 3, 3, "Z"), seed=2)
+    em2.set_parameter("channel.excess_loss_db", 3.0, apply_at_round=4)
+    b2 = em2.next_blocks(2)
+    assert b2.truth.channels[1].erasure > 5 * b2.truth.channels[0].erasure
+
+
 def test_bad_parameters_are_rejected(device):
     em = PhotonicEmulator(device, CodeSpec("rotated_surface", 3, 3, "Z"), seed=1)
     with pytest.raises(ConfigError, match="unknown device parameter"):
         em.set_parameter("loss", 1.0, 0)
     with pytest.raises(ConfigError):
-        em.set_parameter("detector_efficiency", 1.5, 0)
+        em.set_parameter("detectors.efficiency", 1.5, 0)
+    with pytest.raises(ConfigError, match="unknown device parameter"):
+        em.set_parameter("detectors.kind", 1.0, 0)
     with pytest.raises(ConfigError, match="n_blocks"):
         em.next_blocks(0)
