@@ -48,26 +48,33 @@ def _bin_header(n: int) -> bytes:
     return b"\xc6" + n.to_bytes(4, "big")
 
 
-def encode(msg: Message) -> bytes:
-    """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
+def encode_parts(msg: Message) -> list[Any]:
+    """The frame of `msg` as a list of bytes-like pieces whose concatenation is `encode(msg)`.
+
+    Large trailing arrays are returned as memoryviews of the message's own arrays (no copy), so that a
+    sender can assemble the frame in a buffer of its own (see DataSender) instead of a fresh allocation.
+    """
     body: dict[str, Any] = {"v": PROTOCOL_VERSION, "kind": int(msg.KIND)}
     for name, t in msg.wire_fields():
         body[name] = t.to_wire(getattr(msg, name))
     trailing = _trailing_arrays(type(msg))
     if not trailing or sum(body[n].nbytes for n in trailing) < _APPEND_MIN_BYTES:
-        return msgpack.packb(body, use_bin_type=True)
-    # Large arrays: pack the head, then append key + bin header + the array's own bytes, so that the payload
-    # is copied once (by join) instead of through msgpack's growing buffer. Same bytes as packb would give.
-    parts: list[Any] = [b""]
+        return [msgpack.packb(body, use_bin_type=True)]
+    # Pack the head, then key + bin header + the array's own bytes: the same bytes packb would give.
+    tail: list[Any] = []
     for name in trailing:
         mv = body.pop(name)
-        parts += [msgpack.packb(name), _bin_header(mv.nbytes), mv]
+        tail += [msgpack.packb(name), _bin_header(mv.nbytes), mv]
     head = msgpack.packb(body, use_bin_type=True)
     n_keys = len(body) + len(trailing)
     assert n_keys <= 15 and head[0] == 0x80 | len(body), "trailing-array fast path needs a fixmap envelope"
-    parts[0] = bytes((0x80 | n_keys,))
-    parts.insert(1, memoryview(head)[1:])
-    return b"".join(parts)
+    return [bytes((0x80 | n_keys,)), memoryview(head)[1:], *tail]
+
+
+def encode(msg: Message) -> bytes:
+    """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
+    parts = encode_parts(msg)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 _U = {0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q", 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q"}
