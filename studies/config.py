@@ -21,6 +21,9 @@ class CodeSection(StrictModel):
     family: Literal["rotated_surface", "repetition", "xzzx"] = "rotated_surface"
     distances: list[int] = Field(default=[3, 5, 7], min_length=2, max_length=12)
     basis: Literal["X", "Z"] = "Z"
+    rounds: int | None = Field(
+        default=None, ge=1, le=1000, description="rounds per shot for every d; null: the noise model's rounds_for(d)"
+    )
 
     @pydantic.field_validator("distances")
     @classmethod
@@ -61,7 +64,13 @@ class NoiseEntry(StrictModel):
 
 
 class FitSection(StrictModel):
-    """How thresholds are fitted: window around the crossing, bootstrap size and seed, CI level."""
+    """How thresholds are fitted: rate unit, window around the crossing, bootstrap size and seed, CI level.
+
+    The threshold is fitted per shot by default: the scaling ansatz describes a d x d x rounds space-time
+    volume with rounds growing like d, and per-round normalisation moves the crossings of such curves.
+    """
+
+    rate: Literal["per_shot", "per_round"] = "per_shot"
 
     window: float | None = Field(default=0.5, gt=0.0, le=10.0)
     bootstrap: int = Field(default=200, ge=20, le=20000)
@@ -79,7 +88,9 @@ class StudyConfig(StrictModel):
     max_shots: int = Field(ge=1, le=10**12)
     max_errors: int = Field(ge=1, le=10**9)
     target_logical_error_rate: float = Field(default=1e-9, gt=0.0, lt=0.5)
-    rate: Literal["per_shot", "per_round"] = "per_round"
+    rate: Literal["per_shot", "per_round"] = Field(
+        default="per_round", description="unit of the reported rates, Lambda and overhead (the fit has its own)"
+    )
     fit: FitSection = FitSection()
 
     @pydantic.field_validator("noise")

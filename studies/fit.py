@@ -56,6 +56,7 @@ class ThresholdEstimate:
     bootstrap_failures: int
     window: tuple[float, float]
     unit: RateUnit
+    ci_scale: float = 1.0
 
     def to_json(self) -> dict:
         """JSON-ready dict with the method named, for thresholds.json."""
@@ -65,8 +66,9 @@ class ThresholdEstimate:
             "confidence": self.confidence,
             "method": "finite-size scaling fit p_L = A + B x + C x^2, x = (p - p_th) d^(1/nu) "
             "(Wang, Harrington, Preskill 2003), weighted least squares; CI from parametric bootstrap of the "
-            "binomial counts",
+            "binomial counts, widened by max(1, sqrt(chi2/dof))",
             "rate": self.unit,
+            "ci_scale": self.ci_scale,
             "fit": {
                 "nu": self.fit.nu, "A": self.fit.a, "B": self.fit.b, "C": self.fit.c,
                 "chi2_per_dof": self.fit.chi2_per_dof, "points": self.fit.n_points,
@@ -166,6 +168,12 @@ def estimate_threshold(
     if window is not None:
         used = fit_window(points, center if center is not None else float(np.median(points.p)), window)
     best = fit_scaling(used, unit)
+    span = float(used.p.max() - used.p.min())
+    if min(best.p_th - used.p.min(), used.p.max() - best.p_th) <= 1e-6 * span:
+        raise StudyError(
+            f"fitted threshold {best.p_th:.4g} sits at the edge of the fitted range [{used.p.min():.4g}, "
+            f"{used.p.max():.4g}]: the curves do not cross inside it; extend the sweep past the crossing"
+        )
     theta = np.array([best.p_th, best.nu, best.a, best.b, best.c])
     in_window = _mask_of(points, used)
     rng = np.random.default_rng(seed)
@@ -184,6 +192,10 @@ def estimate_threshold(
         raise StudyError("every bootstrap refit of the threshold failed; collect more shots near threshold")
     q = [(1 - confidence) / 2 * 100, (1 + confidence) / 2 * 100]
     lo, hi = np.percentile(th_samples, q)
+    # The bootstrap sees only counting noise; when the ansatz fits worse than that (chi2/dof > 1), widen the
+    # interval by sqrt(chi2/dof), the usual scale factor for model misfit.
+    scale = max(1.0, float(np.sqrt(best.chi2_per_dof)))
+    lo, hi = best.p_th - scale * (best.p_th - lo), best.p_th + scale * (hi - best.p_th)
     c_lo, c_hi = np.percentile(cross_samples, q) if cross_samples else (None, None)
     return ThresholdEstimate(
         p_th=best.p_th, ci_low=float(lo), ci_high=float(hi), confidence=confidence, fit=best,
@@ -192,7 +204,7 @@ def estimate_threshold(
         crossing_ci_high=None if c_hi is None else float(c_hi),
         crossings=tuple(pairwise_crossings(points, unit)),
         bootstrap_samples=len(th_samples), bootstrap_failures=failures,
-        window=(float(used.p.min()), float(used.p.max())), unit=unit,
+        window=(float(used.p.min()), float(used.p.max())), unit=unit, ci_scale=scale,
     )
 
 

@@ -74,7 +74,7 @@ def points_by_noise(stats: Iterable[sinter.TaskStats]) -> dict[str, Points]:
         row[1] += s.errors
     out = {}
     for noise, rows in acc.items():
-        keys = list(rows)
+        keys = [k for k in rows if rows[k][0] > 0]  # a task whose shots were all discarded carries no rate
         out[noise] = Points.from_arrays(
             [k[0] for k in keys], [k[1] for k in keys], [rows[k][0] for k in keys],
             [rows[k][1] for k in keys], [k[2] for k in keys],

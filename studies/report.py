@@ -11,7 +11,7 @@ import numpy as np
 
 from protocols.errors import StudyError
 from studies.fit import ThresholdEstimate, estimate_threshold
-from studies.overhead import distance_for_target, fit_lambda
+from studies.overhead import TargetDistance, distance_for_target, fit_lambda
 from studies.plots import plot_error_rates
 from studies.points import Points
 from studies.rates import PER_ROUND_FORMULA, RateUnit
@@ -46,6 +46,7 @@ class NoiseSummary:
 class FitSettings:
     """Threshold-fit settings (see studies.config.FitSection)."""
 
+    rate: RateUnit = "per_shot"
     window: float | None = 0.5
     bootstrap: int = 200
     seed: int = 0
@@ -71,8 +72,14 @@ def threshold_entry(points: Points, summary: NoiseSummary, unit: RateUnit, fit: 
     return {**base, **est.to_json(), "status": "ok"}, est
 
 
-def overhead_entry(points: Points, summary: NoiseSummary, unit: RateUnit, target: float) -> dict:
-    """overhead.json entry: circuit size per d, and per swept p the Lambda fit and the d the target needs."""
+def overhead_entry(
+    points: Points, summary: NoiseSummary, unit: RateUnit, target: float, threshold: ThresholdEstimate | None = None
+) -> dict:
+    """overhead.json entry: circuit size per d, and per swept p the Lambda fit and the d the target needs.
+
+    A p that is not below the fitted threshold's CI is reported out of reach even if its Lambda exceeds 1:
+    per-round rates with rounds = d can show Lambda > 1 above the (per-shot) threshold.
+    """
     per_p = []
     for p in np.unique(points.p):
         lam = fit_lambda(points, float(p), unit)
@@ -81,6 +88,10 @@ def overhead_entry(points: Points, summary: NoiseSummary, unit: RateUnit, target
                           "reason": "fewer than two distances with observed logical errors; collect more shots"})
             continue
         need = distance_for_target(lam, target, summary.qubits_for)
+        if threshold is not None and p >= threshold.ci_low and need.reachable:
+            need = TargetDistance(target, False, None, None, None,
+                                  f"p = {p:.4g} is not below the fitted threshold (CI lower end "
+                                  f"{threshold.ci_low:.4g}); Lambda = {lam.lam:.3g} does not imply suppression")
         per_p.append({
             "p": float(p), "lambda": lam.lam, "lambda_ci": [lam.lam_low, lam.lam_high],
             "fitted_distances": list(lam.distances), "reachable": need.reachable,
@@ -119,15 +130,20 @@ def write_outputs(
         if points is None or len(points.d) == 0:
             thresholds[s.name] = {"threshold": None, "status": "no statistics collected"}
             continue
-        thresholds[s.name], est = threshold_entry(points, s, unit, fit)
-        overhead[s.name] = overhead_entry(points, s, unit, target)
+        thresholds[s.name], est = threshold_entry(points, s, fit.rate, fit)
+        overhead[s.name] = overhead_entry(points, s, unit, target, est)
+        title = f"{study}: {s.name} ({s.kind}, decoder {s.decoder})"
         files[f"plot:{s.name}"] = plot_error_rates(
-            points, out_dir / f"{s.name}.png", title=f"{study}: {s.name} ({s.kind}, decoder {s.decoder})",
-            parameter=s.parameter, unit=unit, estimate=est,
+            points, out_dir / f"{s.name}.png", title=title, parameter=s.parameter, unit=fit.rate, estimate=est,
         )
-    header = {"study": study, "rate": rate_description(unit)}
-    files["thresholds"] = _write_json(out_dir / THRESHOLDS_FILE, {**header, "noise": thresholds})
-    files["overhead"] = _write_json(out_dir / OVERHEAD_FILE, {**header, "noise": overhead})
+        if unit != fit.rate:  # the threshold band belongs to the fit's unit; the reported unit gets its own plot
+            files[f"plot:{s.name}:{unit}"] = plot_error_rates(
+                points, out_dir / f"{s.name}_{unit}.png", title=title, parameter=s.parameter, unit=unit,
+            )
+    files["thresholds"] = _write_json(out_dir / THRESHOLDS_FILE, {
+        "study": study, "rate": rate_description(fit.rate), "noise": thresholds})
+    files["overhead"] = _write_json(out_dir / OVERHEAD_FILE, {
+        "study": study, "rate": rate_description(unit), "noise": overhead})
     return files
 
 

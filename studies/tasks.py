@@ -53,7 +53,7 @@ def plan_study(cfg: StudyConfig, config_path: str | Path) -> StudyPlan:
                 raise ConfigError(f"{where}: sweep.{j}: {e}") from e
             for d in cfg.code.distances:
                 try:
-                    rounds = model.rounds_for(d)
+                    rounds = cfg.code.rounds or model.rounds_for(d)
                     spec = CodeSpec(family=cfg.code.family, distance=d, rounds=rounds, basis=cfg.code.basis)
                     circuit = build_memory_circuit(spec, model.hooks())
                 except QuantaCoreError as e:

@@ -1,0 +1,42 @@
+"""Dual-rail surface code: photon loss per round (dB) becomes heralded erasure, decoded with and without heralds.
+
+Each round every data photon crosses a loss of L dB (transmission 10^(-L/10), `dual_rail_channel`): a lost
+photon is a heralded erasure (no click on either rail). The ancilla photon of every check crosses the same loss
+before it is detected: a heralded measurement erasure. Rounds = d, rotated surface code, Z memory.
+"qc-erasure" decodes with each shot's heralds, "qc-matching" ignores them (`controller.decode`).
+"""
+
+from __future__ import annotations
+
+import sinter
+
+from emulator.physics.bosonic import dual_rail_channel
+from protocols.codes import CodeSpec, build_memory_circuit
+from protocols.noise import EffectiveChannel
+from studies.bosonic.config import DualRailSection
+
+__all__ = ["dual_rail_effective_channel", "dual_rail_noise_name", "dual_rail_tasks"]
+
+
+def dual_rail_effective_channel(loss_db: float) -> EffectiveChannel:
+    """Per-round erasure of data photons and of measured ancilla photons at `loss_db` per round."""
+    pe = dual_rail_channel(loss_db=loss_db).p_erasure
+    return EffectiveChannel(erasure=pe, measurement_erasure=pe)
+
+
+def dual_rail_noise_name(decoder: str) -> str:
+    """Name of one decoder's loss sweep, e.g. 'dual-rail-qc-erasure'."""
+    return f"dual-rail-{decoder}"
+
+
+def dual_rail_tasks(section: DualRailSection) -> list[sinter.Task]:
+    """Tasks of every decoder, distance and loss (metadata p = loss in dB)."""
+    tasks = []
+    for d in section.distances:
+        for db in sorted(set(section.loss_db) | {section.operating_loss_db}):
+            circuit = build_memory_circuit(CodeSpec("rotated_surface", d, d, "Z"), dual_rail_effective_channel(db).hooks())
+            for dec in section.decoders:
+                meta = {"noise": dual_rail_noise_name(dec), "d": d, "p": db, "rounds": d,
+                        "p_erasure": dual_rail_channel(loss_db=db).p_erasure, "family": "rotated_surface"}
+                tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=meta))
+    return tasks
