@@ -67,85 +67,91 @@ def _heap_pop(ht: np.ndarray, hc: np.ndarray, n: int) -> int:
     return n
 
 
-_RANK_SORT_MAX = 64  # groups up to this size are sorted by counting ranks (m^2 branch-free compares)
+_RANK_SORT_MAX = 64  # runs of simultaneous tags up to this size are sorted by counting ranks
 
 
 @njit(cache=True)
-def _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps, period_ps, t0_ps, eff, jitter_ps,
-                   rng):
+def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng):
     """Detected photons of the batch, sorted by time: (times int64[k], channels int32[k]).
 
-    Slots are visited in time order, group by group (a group = measurements sharing one slot time), so only
-    jitter can reorder tags. Inside a group the jitter order is random; a compare-and-branch insertion
-    would mispredict on nearly every tag, so small groups are sorted by counting each tag's rank.
+    Per round: (1) which slots click, without a branch per slot (`present` is random, and a branch on it
+    would mispredict about every other slot), so one uniform is drawn for every slot; (2) the click times,
+    slot + jitter; (3) the order. Slots are visited in time order, so only jitter reorders tags: inside a run
+    of simultaneous slots the order is random, and a compare-and-branch insertion would mispredict on nearly
+    every tag, so a run is sorted by counting each tag's rank (branch-free compares).
     """
     n_rounds = outcomes.shape[0]
     n_slots = slot_order.shape[0]
-    n_groups = group_start.shape[0] - 1
-    gmax = 1
-    for g in range(n_groups):
-        gmax = max(gmax, group_start[g + 1] - group_start[g])
-    cap = n_rounds * n_slots
-    st = np.empty(cap, dtype=np.int64)
-    sc = np.empty(cap, dtype=np.int32)
-    gt = np.empty(gmax, dtype=np.int64)
-    gc = np.empty(gmax, dtype=np.int32)
+    st = np.empty(n_rounds * n_slots, dtype=np.int64)
+    sc = np.empty(n_rounds * n_slots, dtype=np.int32)
+    kq = np.empty(n_slots, dtype=np.int64)
+    kc = np.empty(n_slots, dtype=np.int32)
+    kt = np.empty(n_slots, dtype=np.int64)
+    ks = np.empty(n_slots, dtype=np.int64)
     k = 0
     have_spare = False
     spare = 0.0
     for r in range(n_rounds):
         base = t0_ps + r * period_ps
-        for g in range(n_groups):
-            m = 0
-            for j in range(group_start[g], group_start[g + 1]):
-                q = slot_order[j]
-                if present[r, q] == 0:
-                    continue
-                ch = chan_map[q, outcomes[r, q]]
-                e = eff[ch]
-                if e < 1.0 and uniform(rng) >= e:
-                    continue
-                sig = jitter_ps[ch]
-                dt = 0.0
-                if sig > 0.0:
-                    if have_spare:
-                        z = spare
-                        have_spare = False
-                    else:
-                        z, spare = normal_pair(rng)
-                        have_spare = True
-                    dt = sig * z
-                gt[m] = base + slot_ps[q] + np.int64(math.floor(dt + 0.5))
-                gc[m] = ch
-                m += 1
-            if m == 0:
-                continue
-            if m <= _RANK_SORT_MAX:
-                for a in range(m):
-                    ta = gt[a]
+        m = 0
+        for j in range(n_slots):
+            q = slot_order[j]
+            ch = chan_map[q, outcomes[r, q]]
+            keep = (present[r, q] != 0) & (uniform(rng) < eff[ch])
+            kq[m] = q
+            kc[m] = ch
+            m += keep
+        for a in range(m):
+            ch = kc[a]
+            dt = 0.0
+            sig = jitter_ps[ch]
+            if sig > 0.0:
+                if have_spare:
+                    z = spare
+                    have_spare = False
+                else:
+                    z, spare = normal_pair(rng)
+                    have_spare = True
+                dt = sig * z
+            ks[a] = slot_ps[kq[a]]
+            kt[a] = base + ks[a] + np.int64(math.floor(dt + 0.5))
+        a = 0
+        while a < m:
+            b = a + 1
+            while b < m and ks[b] == ks[a]:
+                b += 1
+            run = b - a
+            if run == 1:
+                st[k] = kt[a]
+                sc[k] = kc[a]
+            elif run <= _RANK_SORT_MAX:
+                for u in range(a, b):
+                    tu = kt[u]
                     rank = 0
-                    for b in range(m):
-                        rank += (gt[b] < ta) | ((gt[b] == ta) & (b < a))
-                    st[k + rank] = ta
-                    sc[k + rank] = gc[a]
+                    for v in range(a, b):
+                        rank += (kt[v] < tu) | ((kt[v] == tu) & (v < u))
+                    st[k + rank] = tu
+                    sc[k + rank] = kc[u]
             else:
-                order = np.argsort(gt[:m], kind="mergesort")
-                for a in range(m):
-                    st[k + a] = gt[order[a]]
-                    sc[k + a] = gc[order[a]]
+                order = np.argsort(kt[a:b], kind="mergesort")
+                for u in range(run):
+                    st[k + u] = kt[a + order[u]]
+                    sc[k + u] = kc[a + order[u]]
             if k > 0 and st[k] < st[k - 1]:
-                # Slots closer than the jitter: merge the group into the earlier tags by insertion.
-                for a in range(k, k + m):
-                    t = st[a]
-                    c = sc[a]
-                    i = a
+                # Slots closer than the jitter (or a round's first slot near the previous round's last):
+                # merge the run into the earlier tags by insertion.
+                for u in range(k, k + run):
+                    t = st[u]
+                    c = sc[u]
+                    i = u
                     while i > 0 and st[i - 1] > t:
                         st[i] = st[i - 1]
                         sc[i] = sc[i - 1]
                         i -= 1
                     st[i] = t
                     sc[i] = c
-            k += m
+            k += run
+            a = b
     return st[:k], sc[:k]
 
 
@@ -310,7 +316,6 @@ def readout_batch(
     present,  # uint8 (n_rounds, n_meas)
     chan_map,  # int32 (n_meas, 2) dense channel index per rail
     slot_order,  # int64 (n_meas,) measurement indices sorted by slot
-    group_start,  # int64 (n_groups + 1,) bounds in slot_order of runs of equal slots
     slot_ps,  # int64 (n_meas,)
     period_ps,  # int64
     t0_ps,  # int64 time of round 0 of the batch
@@ -334,7 +339,7 @@ def readout_batch(
     n_rounds = outcomes.shape[0]
     n_ch = channel_ids.shape[0]
     t_end = t0_ps + n_rounds * period_ps
-    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, group_start, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
+    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
     dt_, dc = _dark_clicks(period_ps, t0_ps, dark_per_ps, dark_scale, dark_extra_per_ps, rng)
 
     ns = st.shape[0]

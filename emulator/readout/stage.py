@@ -122,9 +122,6 @@ class ReadoutStage:
         n_ch = self.channels.shape[0]
         self._dense_map = np.ascontiguousarray(np.searchsorted(self.channels, cmap).astype(np.int32))
         self._slot_order = np.argsort(slots, kind="stable").astype(np.int64)
-        sorted_slots = slots[self._slot_order]
-        bounds = np.flatnonzero(np.diff(sorted_slots)) + 1
-        self._group_start = np.concatenate([[0], bounds, [len(slots)]]).astype(np.int64)
         self.efficiency = _per_channel("efficiency", efficiency, n_ch, 0.0, 1.0, np.float64)
         self.dark_rate_hz = _per_channel("dark_rate_hz", dark_rate_hz, n_ch, 0.0, 1e12, np.float64)
         self.jitter_sigma_ps = _per_channel("jitter_sigma_ps", jitter_sigma_ps, n_ch, 0.0, 1e9, np.float64)
@@ -205,7 +202,6 @@ class ReadoutStage:
             pres,
             self._dense_map,
             self._slot_order,
-            self._group_start,
             self.slot_ps,
             np.int64(self.round_period_ps),
             np.int64(self.next_round * self.round_period_ps),
