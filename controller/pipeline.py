@@ -1,0 +1,375 @@
+"""The controller's processing, as a state object without sockets: time-tag batches in, feedback out.
+
+Per batch: ingest (time tags -> per-round outcomes and flags), assemble whole memory blocks (a block is the
+rounds of one memory experiment of the current code, carried across batches), extract syndromes, decode
+(erasure-aware by default), track logical outcomes, feed the policy every `policy_window_blocks` blocks,
+and emit feedback: a Pauli-frame update per decoded batch and, when the policy asks, a code switch.
+
+A code switch is agreed, not assumed: the controller asks for it at a block boundary in the device's
+future; the device applies it at the first block boundary at or after that round (the same one) and
+acknowledges, or refuses it as late. Until the answer arrives, rounds from the requested round on wait as
+raw time tags, so no round is ingested or decoded with the wrong code and none is lost.
+
+Degradation, in declared order, when a batch's end-to-end latency reaches `degrade_at_fraction` of the
+deadline: level 1 decodes with erasure-unaware matching (cheaper per heralded shot); level 2 also skips the
+policy evaluation. Each escalation is counted; the level steps back down after 20 healthy batches.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from controller.decode import ErasureDecoder, MatchingDecoder
+from controller.decode.heralds import circuit_dem
+from controller.ingest import Ingest
+from controller.latency import LatencyBudget, LatencyTracker
+from controller.syndromes import SyndromeExtractor
+from policies import ActionKind, Features, Policy
+from protocols.channel_map import channel_map_for_code
+from protocols.codes import CodeSpec, build_memory_circuit, layout
+from protocols.noise import EffectiveChannel
+
+_HEALTHY_BATCHES_TO_RECOVER = 20
+
+
+@dataclass(frozen=True)
+class FrameUpdate:
+    """Pauli-frame update for the logical qubit at the end of a block: X (or Z) on the logical support."""
+
+    apply_at_round: int
+    qubits: np.ndarray  # int32
+    pauli: str  # "X" or "Z"
+
+
+@dataclass(frozen=True)
+class SwitchRequest:
+    """The policy asks the device to run `spec` from the first block boundary at or after `apply_at_round`."""
+
+    apply_at_round: int
+    spec: CodeSpec
+    reason: str
+
+
+@dataclass
+class _Code:
+    spec: CodeSpec
+    start_round: int  # first round of the first block of this code
+    frames: int
+    ingest: Ingest
+    extractor: SyndromeExtractor
+    erasure: ErasureDecoder
+    matching: MatchingDecoder
+    plain: np.ndarray  # bool (num_detectors,): True for non-herald detectors
+    support: np.ndarray  # int32: qubits of the logical operator the frame update acts on
+    pauli: str
+
+
+@dataclass
+class Stats:
+    """Counters of a run, as the summary reports them."""
+
+    rounds: int = 0
+    rounds_lost: int = 0
+    rounds_discarded: int = 0
+    blocks: int = 0
+    logical_errors: int = 0
+    incomplete_rounds: int = 0
+    missed_events: int = 0
+    stray_tags: int = 0
+    degradations: dict[str, int] = field(default_factory=lambda: {"matching_decoder": 0, "skip_policy": 0})
+    decisions: list[dict] = field(default_factory=list)
+    per_distance: dict[int, list[int]] = field(default_factory=dict)  # d -> [blocks, logical errors]
+
+
+class ControllerPipeline:
+    """Configure once (code, channel timing, belief, budget, policy); call `on_batch` per time-tag batch."""
+
+    def __init__(
+        self,
+        spec: CodeSpec,
+        *,
+        belief: EffectiveChannel,
+        round_period_ps: int,
+        window_ps: int,
+        epoch_ps: int = 0,
+        decoder: str = "erasure",
+        budget: LatencyBudget | None = None,
+        policy: Policy | None = None,
+        policy_window_blocks: int = 200,
+        switch_lead_rounds: int = 0,
+    ) -> None:
+        """Prepare decoders for `spec`; the channel map follows from the code (see channel_map_for_code)."""
+        self.belief = belief
+        self.round_period_ps = int(round_period_ps)
+        self.window_ps = int(window_ps)
+        self.epoch_ps = int(epoch_ps)
+        self.decoder = decoder
+        self.latency = LatencyTracker(budget=budget)
+        self.policy = policy
+        self.policy_window_blocks = int(policy_window_blocks)
+        self.switch_lead_rounds = int(switch_lead_rounds)
+        self.stats = Stats()
+        self.level = 0
+        self._healthy = 0
+        self._codes: dict[CodeSpec, _Code] = {}
+        self.code = self._code_for(spec, 0)
+        self.expected_round = 0
+        self._buf_out: list[np.ndarray] = []
+        self._buf_flags: list[np.ndarray] = []
+        self._buf_start = 0  # first round held in the buffer
+        self._buf_rounds = 0
+        self._pending: SwitchRequest | None = None
+        self._held: list[tuple[int, int, np.ndarray]] = []
+        self._window_dets = 0.0
+        self._window_flags = 0.0
+        self._window_blocks = 0
+
+    # -- codes -------------------------------------------------------------------------------------------
+    def _code_for(self, spec: CodeSpec, start_round: int) -> _Code:
+        cached = self._codes.get(spec)
+        if cached is not None:
+            return _Code(**{**cached.__dict__, "start_round": start_round})
+        lay = layout(spec)
+        qubits = sorted(lay.data_qubits + lay.x_ancillas + lay.z_ancillas)
+        cm = channel_map_for_code(qubits, self.round_period_ps, self.window_ps)
+        circuit = build_memory_circuit(spec, self.belief.hooks())
+        extractor = SyndromeExtractor(circuit, cm)
+        dem = circuit_dem(circuit)
+        coords = circuit.get_detector_coordinates()
+        plain = np.array([len(coords[k]) < 4 for k in range(circuit.num_detectors)], dtype=bool)
+        # The frame update acts with the operator the memory protects against: X_L in Z basis, Z_L in X.
+        if spec.basis == "Z":
+            support, pauli = [q for q, _ in lay.logical_x], "X"
+        else:
+            support, pauli = [q for q, _ in lay.logical_z], "Z"
+        code = _Code(
+            spec,
+            start_round,
+            extractor.frames_per_block,
+            Ingest(cm, epoch_ps=self.epoch_ps),
+            extractor,
+            ErasureDecoder(dem),
+            MatchingDecoder(dem),
+            plain,
+            np.asarray(support, dtype=np.int32),
+            pauli,
+        )
+        self._codes[spec] = code
+        return code
+
+    # -- switching ---------------------------------------------------------------------------------------
+    def boundary_at_or_after(self, round_index: int) -> int:
+        """First block boundary of the current code at or after `round_index`."""
+        c = self.code
+        k = max(0, -(-(round_index - c.start_round) // c.frames))
+        return c.start_round + k * c.frames
+
+    def on_switch_answer(self, accepted: bool) -> list:
+        """The device's answer to the pending switch (applied at its round, or refused); returns feedback."""
+        req = self._pending
+        self._pending = None
+        if req is None:
+            return []
+        self.stats.decisions.append(
+            {
+                "round": int(req.apply_at_round),
+                "action": "switch_distance",
+                "distance": req.spec.distance,
+                "accepted": bool(accepted),
+                "reason": req.reason,
+            }
+        )
+        out = self._drain_blocks(limit_round=req.apply_at_round)
+        if accepted:
+            # What is still buffered before the switch is a partial block the device cut short: unusable.
+            self.stats.rounds_discarded += self._buf_rounds
+            self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
+            self.code = self._code_for(req.spec, req.apply_at_round)
+        held, self._held = self._held, []
+        for first, n, tags in held:
+            self._ingest(first, n, tags)
+        return out + self._drain_blocks(limit_round=None)
+
+    # -- batches -----------------------------------------------------------------------------------------
+    def on_batch(self, first_round: int, n_rounds: int, tags: np.ndarray, t_arrival_ns: int | None = None) -> list:
+        """Process one batch of rounds; returns feedback (FrameUpdate and SwitchRequest objects) to send."""
+        if n_rounds <= 0:
+            return []
+        if first_round < self.expected_round:
+            self.stats.rounds_discarded += n_rounds  # a duplicate or out-of-order batch
+            return []
+        if first_round > self.expected_round:
+            self._lose(first_round - self.expected_round)
+        self.expected_round = first_round + n_rounds
+        self.stats.rounds += n_rounds
+        t_ingest = time.perf_counter_ns()
+        if self._pending is not None and first_round + n_rounds > self._pending.apply_at_round:
+            # Rounds from the requested switch on wait, as raw tags, for the device's answer.
+            r = max(first_round, self._pending.apply_at_round)
+            cut = int(np.searchsorted(tags["time_ps"], self.epoch_ps + r * self.round_period_ps))
+            self._held.append((r, first_round + n_rounds - r, tags[cut:]))
+            tags, n_rounds = tags[:cut], r - first_round
+        if n_rounds:
+            self._ingest(first_round, n_rounds, tags)
+        t_decode = time.perf_counter_ns()
+        out = self._drain_blocks(limit_round=self._pending.apply_at_round if self._pending else None)
+        t_policy = time.perf_counter_ns()
+        if self.level < 2:
+            out += self._maybe_policy()
+        t_done = time.perf_counter_ns()
+        lt = self.latency
+        lt.record("ingest", t_decode - t_ingest)
+        lt.record("decode", t_policy - t_decode)
+        lt.record("policy", t_done - t_policy)
+        return out
+
+    def _ingest(self, first_round: int, n_rounds: int, tags: np.ndarray) -> None:
+        """Ingest rounds [first_round, first_round + n_rounds) with the current code into the buffer."""
+        res = self.code.ingest(tags, first_round, n_rounds)
+        self.stats.stray_tags += res.stray_tags
+        self.stats.missed_events += res.missed_events
+        self.stats.incomplete_rounds += int(((res.flags & 4) != 0).any(axis=1).sum())
+        if not self._buf_rounds:
+            self._buf_start = first_round
+        self._buf_out.append(res.outcomes)
+        self._buf_flags.append(res.flags)
+        self._buf_rounds += n_rounds
+
+    def record_sent(self, t_arrival_ns: int, t_sent_ns: int, rounds: int) -> None:
+        """Record end-to-end latency of a batch's rounds (arrival of its last event -> feedback sent)."""
+        e2e = t_sent_ns - t_arrival_ns
+        self.latency.record("end_to_end", np.full(max(1, rounds), float(e2e)))
+        b = self.latency.budget
+        if b is None:
+            return
+        if e2e > b.degrade_at_fraction * b.deadline_us * 1e3:
+            self._healthy = 0
+            if self.level < 2:
+                self.level += 1
+                key = "matching_decoder" if self.level == 1 else "skip_policy"
+                self.stats.degradations[key] += 1
+        else:
+            self._healthy += 1
+            if self.level and self._healthy >= _HEALTHY_BATCHES_TO_RECOVER:
+                self.level -= 1
+                self._healthy = 0
+
+    def _lose(self, gap: int) -> None:
+        """Rounds that never arrived: count them and drop the partial block they break."""
+        self.stats.rounds_lost += gap
+        self.stats.rounds_discarded += self._buf_rounds
+        self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
+
+    def _drain_blocks(self, limit_round: int | None) -> list:
+        """Decode every whole block in the buffer (ending at or before `limit_round` if given)."""
+        if not self._buf_rounds:
+            return []
+        c = self.code
+        outs = np.concatenate(self._buf_out) if len(self._buf_out) > 1 else self._buf_out[0]
+        flags = np.concatenate(self._buf_flags) if len(self._buf_flags) > 1 else self._buf_flags[0]
+        start = self._buf_start
+        # Align to the code's block boundaries (after a gap, rounds before the next boundary are unusable).
+        skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
+        skip = min(skip, len(outs))
+        if skip:
+            self.stats.rounds_discarded += skip
+            outs, flags, start = outs[skip:], flags[skip:], start + skip
+        end = start + len(outs)
+        if limit_round is not None:
+            end = min(end, max(start, limit_round))
+        n_blocks = (end - start) // c.frames
+        used = n_blocks * c.frames
+        feedback: list = []
+        if n_blocks:
+            S = outs.shape[1]
+            o = outs[:used].reshape(n_blocks, c.frames, S)
+            f = flags[:used].reshape(n_blocks, c.frames, S)
+            syn = c.extractor(o, f)
+            dec = c.erasure if (self.decoder == "erasure" and self.level == 0) else c.matching
+            pred = dec.decode_batch(syn.detectors)
+            failed = (pred[:, 0] != syn.observables[:, 0])
+            nfail = int(failed.sum())
+            st = self.stats
+            st.blocks += n_blocks
+            st.logical_errors += nfail
+            per = st.per_distance.setdefault(c.spec.distance, [0, 0])
+            per[0] += n_blocks
+            per[1] += nfail
+            self._window_dets += float(syn.detectors[:, c.plain].mean()) * n_blocks
+            self._window_flags += float((f != 0).mean()) * n_blocks
+            self._window_blocks += n_blocks
+            last = n_blocks - 1
+            qubits = c.support if pred[last, 0] else np.zeros(0, dtype=np.int32)
+            feedback.append(FrameUpdate(start + used, qubits, c.pauli))
+        rest_o, rest_f = outs[used:], flags[used:]
+        self._buf_out = [rest_o] if len(rest_o) else []
+        self._buf_flags = [rest_f] if len(rest_f) else []
+        self._buf_rounds = len(rest_o)
+        self._buf_start = start + used
+        return feedback
+
+    def _maybe_policy(self) -> list:
+        if self.policy is None or self._window_blocks < self.policy_window_blocks or self._pending is not None:
+            return []
+        n = self._window_blocks
+        st = self.stats
+        feats = Features(
+            round_index=self.expected_round,
+            distance=self.code.spec.distance,
+            detection_event_density=self._window_dets / n,
+            erasure_fraction=self._window_flags / n,
+            logical_error_rate=st.logical_errors / st.blocks if st.blocks else math.nan,
+            latency_fraction=0.0,
+        )
+        self._window_dets = self._window_flags = 0.0
+        self._window_blocks = 0
+        action = self.policy.decide(feats)
+        if action.kind is not ActionKind.SWITCH_DISTANCE:
+            return []
+        s = self.code.spec
+        new = CodeSpec(s.family, action.distance, action.distance if s.rounds == s.distance else s.rounds, s.basis)
+        req = SwitchRequest(self.boundary_at_or_after(self.expected_round + self.switch_lead_rounds), new, action.reason)
+        self._pending = req
+        return [req]
+
+    def summary(self) -> dict:
+        """The run's figures: counts, logical error rate with its 95 % Wilson interval, latency percentiles."""
+        st = self.stats
+        lo, hi = wilson_interval(st.logical_errors, st.blocks)
+        return {
+            "rounds": st.rounds,
+            "rounds_lost": st.rounds_lost,
+            "rounds_discarded": st.rounds_discarded,
+            "blocks": st.blocks,
+            "logical_errors": st.logical_errors,
+            "logical_error_rate": {
+                "per_block": st.logical_errors / st.blocks if st.blocks else None,
+                "interval_95": [lo, hi],
+            },
+            "per_distance": {
+                str(d): {"blocks": b, "logical_errors": e, "logical_error_rate": e / b if b else None}
+                for d, (b, e) in sorted(st.per_distance.items())
+            },
+            "latency_us": self.latency.summary_us(),
+            "deadline_misses": self.latency.deadline_misses,
+            "degradations": dict(st.degradations),
+            "missed_events": st.missed_events,
+            "incomplete_rounds": st.incomplete_rounds,
+            "stray_tags": st.stray_tags,
+            "decisions": list(st.decisions),
+        }
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float | None, float | None]:
+    """The Wilson score interval for k successes in n trials (None when n == 0)."""
+    if n == 0:
+        return None, None
+    p = k / n
+    den = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return max(0.0, centre - half), min(1.0, centre + half)
