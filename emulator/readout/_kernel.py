@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from emulator.readout._rng import exponential, normal_pair, seed_state, uniform
+from emulator.readout._rng import exponential, normal, seed_state, uniform
 
 _TAG = 0
 _OVERFLOW_BEGIN = 2
@@ -89,8 +89,6 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, 
     kt = np.empty(n_slots, dtype=np.int64)
     ks = np.empty(n_slots, dtype=np.int64)
     k = 0
-    have_spare = False
-    spare = 0.0
     for r in range(n_rounds):
         base = t0_ps + r * period_ps
         m = 0
@@ -106,13 +104,7 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, 
             dt = 0.0
             sig = jitter_ps[ch]
             if sig > 0.0:
-                if have_spare:
-                    z = spare
-                    have_spare = False
-                else:
-                    z, spare = normal_pair(rng)
-                    have_spare = True
-                dt = sig * z
+                dt = sig * normal(rng)
             ks[a] = slot_ps[kq[a]]
             kt[a] = base + ks[a] + np.int64(math.floor(dt + 0.5))
         a = 0

@@ -62,13 +62,41 @@ def exponential(s: np.ndarray) -> float:
     return -math.log(1.0 - uniform(s))
 
 
+def _ziggurat_tables(c: int = 128, r: float = 3.442619855899, v: float = 9.91256303526217e-3):
+    """Layer edges x[0..c] and ratios x[i+1]/x[i] of the 128-layer normal ziggurat (Doornik 2005, ZIGNOR)."""
+    x = np.zeros(c + 1)
+    f = math.exp(-0.5 * r * r)
+    x[0] = v / f
+    x[1] = r
+    for i in range(2, c):
+        x[i] = math.sqrt(-2.0 * math.log(v / x[i - 1] + f))
+        f = math.exp(-0.5 * x[i] * x[i])
+    ratio = x[1:] / x[:-1]
+    return x, ratio
+
+
+_ZIG_X, _ZIG_RATIO = _ziggurat_tables()
+_ZIG_R = 3.442619855899
+
+
 @njit(cache=True, inline="always")
-def normal_pair(s: np.ndarray) -> tuple[float, float]:
-    """Two independent standard normal variates (Marsaglia polar method: no trigonometric calls)."""
+def normal(s: np.ndarray) -> float:
+    """A standard normal variate: Marsaglia & Tsang's ziggurat (J. Stat. Softw. 5(8), 2000) in Doornik's
+    ZIGNOR form (2005), which takes the layer and the abscissa from disjoint bits of one draw."""
     while True:
-        u = 2.0 * uniform(s) - 1.0
-        v = 2.0 * uniform(s) - 1.0
-        q = u * u + v * v
-        if 0.0 < q < 1.0:
-            f = math.sqrt(-2.0 * math.log(q) / q)
-            return u * f, v * f
+        bits = next_u64(s)
+        i = int(bits & np.uint64(0x7F))
+        u = 2.0 * (float(bits >> np.uint64(11)) * (1.0 / 9007199254740992.0)) - 1.0
+        if abs(u) < _ZIG_RATIO[i]:
+            return u * _ZIG_X[i]  # inside the layer's rectangle: about 99 % of draws
+        if i == 0:  # the base layer's tail beyond r (Marsaglia 1964)
+            while True:
+                x = -math.log(1.0 - uniform(s)) / _ZIG_R
+                y = -math.log(1.0 - uniform(s))
+                if 2.0 * y >= x * x:
+                    return -(_ZIG_R + x) if u < 0.0 else _ZIG_R + x
+        x = u * _ZIG_X[i]
+        f0 = math.exp(-0.5 * (_ZIG_X[i] * _ZIG_X[i] - x * x))
+        f1 = math.exp(-0.5 * (_ZIG_X[i + 1] * _ZIG_X[i + 1] - x * x))
+        if f1 + uniform(s) * (f0 - f1) < 1.0:
+            return x
