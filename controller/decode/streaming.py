@@ -17,10 +17,11 @@ Measured (d=5, p=1e-3 circuit depolarizing, commit = buffer = gap = 5, `python b
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from controller.decode.erasure import ErasureDecoder
 from controller.decode.heralds import circuit_dem
@@ -31,6 +32,11 @@ from protocols.codes import CodeSpec, NoiseHooks, build_memory_circuit
 from protocols.errors import DecodeError
 
 __all__ = ["BlockResult", "CommitResult", "StreamingDecoder"]
+
+_NO_REGIONS = np.zeros((0, 2), dtype=np.int64)
+_NO_FLIPS = np.zeros(0, dtype=np.uint8)
+_NO_REGIONS.flags.writeable = False
+_NO_FLIPS.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -114,13 +120,24 @@ class _Code:
         return dec
 
 
-def _runs(rounds: int, windows: np.ndarray, kind: str) -> list[tuple[int, int, WindowKey]]:
-    """Runs [k0, k1) of consecutive windows sharing one graph: the generic middle, and each edge window alone."""
+class _Run:
+    """Consecutive windows [k0, k1) of one kind sharing one graph; equally spaced (P layers apart)."""
+
+    __slots__ = ("closed", "graph", "k0", "k1", "key", "starts", "windows")
+
+    def __init__(self, k0: int, k1: int, key: WindowKey, windows: np.ndarray, closed: bool) -> None:
+        self.k0, self.k1, self.key, self.windows, self.closed = k0, k1, key, windows, closed
+        self.starts: list[int] = windows[:, 0].tolist()  # first layer of each window (plain ints: hot path)
+        self.graph: WindowGraph | None = None
+
+
+def _runs(rounds: int, windows: np.ndarray, kind: str) -> list[_Run]:
+    """Runs of consecutive windows sharing one graph: the generic middle, and each edge window alone."""
     if len(windows) == 0:
         return []
     a, b = windows[:, 0], windows[:, 1]
     generic = (a >= 2) & (b <= rounds - 1)
-    runs: list[tuple[int, int, WindowKey]] = []
+    runs: list[_Run] = []
     k = 0
     n = len(windows)
     while k < n:
@@ -129,7 +146,7 @@ def _runs(rounds: int, windows: np.ndarray, kind: str) -> list[tuple[int, int, W
         else:
             stop = k + 1
         a_, b_, c0, c1 = (int(x) for x in windows[k])
-        runs.append((k, stop, window_key(rounds, a_, b_, c0, c1, kind)))
+        runs.append(_Run(k, stop, window_key(rounds, a_, b_, c0, c1, kind), windows, kind == "B"))
         k = stop
     return runs
 
@@ -151,6 +168,9 @@ class StreamingDecoder:
         self._codes: dict[tuple[str, int, str, int], _Code] = {}
         self._pending: tuple[CodeSpec, object] | None = None
         self.block_index = 0
+        #: Instrumentation: if set, called with (graph, shots) after each window batch (benchmark replays);
+        #: `shots` may be a view of the decoder's buffers, valid only during the call.
+        self.on_batch: Callable[[WindowGraph, np.ndarray], None] | None = None
         self._configure(spec, belief)
         self._start_block()
 
@@ -169,10 +189,17 @@ class StreamingDecoder:
         self._a_runs = _runs(spec.rounds, self.schedule.a_windows, "A")
         b = self.schedule.b_windows
         self._b_runs = _runs(spec.rounds, np.concatenate([b, b], axis=1), "B")
+        start, stop = self.schedule.tail
+        tail = np.array([[start, stop, start, stop]], dtype=np.int64)
+        self._tail_run = _runs(spec.rounds, tail, "B") if stop > start else []
+        self._keep_all = tuple(bool(k.all()) for k in code.keep)
         comp = code.compact
         layers = np.arange(spec.rounds + 2)
         self._coff = np.where(layers == 0, 0, comp.first + (layers - 1) * comp.generic)
         self._coff[-1] = comp.total(spec.rounds)
+        self._coff_list: list[int] = self._coff.tolist()
+        self._a_stops: list[int] = self.schedule.a_windows[:, 1].tolist()
+        self._a_commit_stops: list[int] = self.schedule.a_windows[:, 3].tolist()
 
     def switch(self, spec: CodeSpec, belief: object | None = None) -> None:
         """Decode blocks as `spec` (under `belief`, default the current one) from the next block boundary on."""
@@ -245,95 +272,90 @@ class StreamingDecoder:
         layers = self._layers_in(len(ev))
         code, t = self._code, self._t
         keep0, keepg, keepf = code.keep
+        all0, allg, allf = self._keep_all
         coff, rounds, stop = self._coff, self.spec.rounds, t + layers
         pos, cur = 0, t
         if cur == 0 and layers:
-            self._events[: coff[1]] = ev[: code.raw.first] if keep0.all() else ev[: code.raw.first][keep0]
+            self._events[: coff[1]] = ev[: code.raw.first] if all0 else ev[: code.raw.first][keep0]
             pos, cur = code.raw.first, 1
         m = min(stop, rounds) - cur
         if m > 0:
             # All generic layers of the push at once.
             block = ev[pos : pos + m * code.raw.generic].reshape(m, code.raw.generic)
-            self._events[coff[cur] : coff[cur + m]] = (block if keepg.all() else block[:, keepg]).ravel()
+            self._events[coff[cur] : coff[cur + m]] = (block if allg else block[:, keepg]).ravel()
             pos, cur = pos + m * code.raw.generic, cur + m
         if cur == rounds and stop > rounds:
-            self._events[coff[rounds] :] = ev[pos:] if keepf.all() else ev[pos:][keepf]
+            self._events[coff[rounds] :] = ev[pos:] if allf else ev[pos:][keepf]
         self._t = t + layers
         return self._decode_ready(final=False)
 
     def _decode_ready(self, final: bool) -> CommitResult:
-        sched = self.schedule
         regions: list[np.ndarray] = []
         flips: list[np.ndarray] = []
-        a_win = sched.a_windows
-        k1 = int(np.searchsorted(a_win[:, 1], self._t, side="right")) if len(a_win) else 0
+        k1 = bisect.bisect_right(self._a_stops, self._t)
         if k1 > self._a_next:
-            self._decode_a(self._a_next, k1, regions, flips)
+            self._decode_runs(self._a_runs, self._a_next, k1, regions, flips)
             self._a_next = k1
-        kb = max(self._a_next - 1, 0)
+        kb = self._a_next - 1 if self._a_next > 1 else 0
         if kb > self._b_next:
-            self._decode_b(self._b_next, kb, regions, flips)
+            self._decode_runs(self._b_runs, self._b_next, kb, regions, flips)
             self._b_next = kb
-        through = int(a_win[self._b_next, 3]) if self._a_next > 0 else 0
+        through = self._a_commit_stops[self._b_next] if self._a_next > 0 else 0
         if final:
-            start, stop = sched.tail
-            if stop > start:
-                key = window_key(self.spec.rounds, start, stop, start, stop, "B")
-                pred = self._decode_windows(key, np.array([start]), closed=True)
-                regions.append(np.array([[start, stop]], dtype=np.int64))
-                flips.append(pred[:, 0])
-            through = stop
-        if regions:
-            reg = np.concatenate(regions)
-            fl = np.concatenate(flips).astype(np.uint8)
+            if self._tail_run:
+                self._decode_runs(self._tail_run, 0, 1, regions, flips)
+            through = self.spec.rounds + 1
+        if not regions:
+            return CommitResult(_NO_REGIONS, _NO_FLIPS, through, self._frame)
+        if len(regions) == 1:
+            reg, fl = regions[0], flips[0]
+        else:
+            reg, fl = np.concatenate(regions), np.concatenate(flips)
             order = np.argsort(reg[:, 0], kind="stable")
             reg, fl = reg[order], fl[order]
-            self._frame ^= int(np.bitwise_xor.reduce(fl)) if len(fl) else 0
-        else:
-            reg, fl = np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.uint8)
+        self._frame ^= int(np.count_nonzero(fl)) & 1
         return CommitResult(reg, fl, through, self._frame)
 
-    def _decode_windows(self, key: WindowKey, starts: np.ndarray, closed: bool) -> np.ndarray:
-        """Predictions (windows, 1 + n_cross) of windows of one graph whose first layers are `starts`."""
-        graph = self._code.graph(key)
-        first = self._coff[starts]
-        width = self._coff[starts[0] + key.b - key.a] - first[0]
+    def _graph(self, run: _Run) -> WindowGraph:
+        """The run's window graph, built on first use and checked against the stream's layer sizes."""
+        graph = self._code.graph(run.key)
+        a, b = (int(x) for x in run.windows[run.k0, :2])
+        width = int(self._coff[b] - self._coff[a])
         if width != graph.num_detectors:
-            raise DecodeError(
-                f"window {key}: the stream has {width} detectors in its layers, its graph {graph.num_detectors}"
-            )
-        if width == 0:
-            return np.zeros((len(starts), 1 + len(graph.cross)), dtype=np.uint8)
-        shots = sliding_window_view(self._events, width)[first]
-        if closed:
-            shots ^= sliding_window_view(self._art, width)[first]
-        pred = graph.decoder.decode_batch(shots)
-        if len(graph.cross):
-            targets = first[:, None] + graph.cross[None, :]
-            left = graph.cross_left
-            # Separate assignments: within each, targets of different windows lie in different gaps.
-            self._art[targets[:, left]] ^= pred[:, 1:][:, left]
-            self._art[targets[:, ~left]] ^= pred[:, 1:][:, ~left]
-        return pred
+            raise DecodeError(f"window {run.key}: the stream has {width} detectors in its layers, its graph {graph.num_detectors}")
+        run.graph = graph
+        return graph
 
-    def _decode_a(self, k0: int, k1: int, regions: list, flips: list) -> None:
-        win = self.schedule.a_windows
-        for r0, r1, key in self._a_runs:
-            lo, hi = max(r0, k0), min(r1, k1)
+    def _decode_runs(self, runs: list[_Run], k0: int, k1: int, regions: list, flips: list) -> None:
+        """Decode windows [k0, k1) run by run, one `decode_batch` per run; append committed regions and flips."""
+        coff, events, art = self._coff_list, self._events, self._art
+        for run in runs:
+            lo = run.k0 if run.k0 > k0 else k0
+            hi = run.k1 if run.k1 < k1 else k1
             if lo >= hi:
                 continue
-            pred = self._decode_windows(key, win[lo:hi, 0], closed=False)
-            regions.append(win[lo:hi, 2:4])
-            flips.append(pred[:, 0])
-
-    def _decode_b(self, k0: int, k1: int, regions: list, flips: list) -> None:
-        win = self.schedule.b_windows
-        for r0, r1, key in self._b_runs:
-            lo, hi = max(r0, k0), min(r1, k1)
-            if lo >= hi:
-                continue
-            pred = self._decode_windows(key, win[lo:hi, 0], closed=True)
-            regions.append(win[lo:hi])
+            graph = run.graph or self._graph(run)
+            n, width = hi - lo, graph.num_detectors
+            first = coff[run.starts[lo]]
+            # Windows of a run are equally spaced: a strided view gathers them without an index array.
+            stride = coff[run.starts[lo + 1]] - first if n > 1 else width
+            if width:
+                shots = np.ndarray((n, width), np.uint8, events, first, (stride, 1))
+                # Contiguous for PyMatching: numpy's copy is cheaper than its own conversion of a strided view.
+                shots = shots ^ np.ndarray((n, width), np.uint8, art, first, (stride, 1)) if run.closed else shots.copy()
+                pred = graph.decoder.decode_batch(shots)
+                if self.on_batch is not None:
+                    self.on_batch(graph, shots)
+            else:
+                pred = np.zeros((n, 1 + graph.n_left + graph.n_right), dtype=np.uint8)
+            # Artificial defects: strided views of the neighbouring layers; windows of a run never share one.
+            if graph.n_left:
+                view = np.ndarray((n, graph.n_left), np.uint8, art, first + graph.left, (stride, 1))
+                view ^= pred[:, 1 : 1 + graph.n_left]
+            if graph.n_right:
+                view = np.ndarray((n, graph.n_right), np.uint8, art, first + graph.right, (stride, 1))
+                view ^= pred[:, 1 + graph.n_left :]
+            regions.append(run.windows[lo:hi, 2:4])
             flips.append(pred[:, 0])
 
     def finish_block(self, measured: int) -> BlockResult:

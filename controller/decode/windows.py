@@ -135,16 +135,28 @@ class WindowGraph:
     """A configured decoder for one window shape, with where its artificial defects go.
 
     The decoder takes (windows, num_detectors) uint8 compact events of layers [a, b) and predicts
-    (windows, 1 + n_cross): column 0 the committed L0 flip, column 1 + j whether crossing target j
-    (compact offset `cross[j]` relative to the window's first compact detector) gets an artificial defect.
+    (windows, 1 + n_left + n_right): column 0 the committed L0 flip; columns 1 .. n_left the artificial
+    defects on the compact detectors [left, left + n_left) of the layer before the commit region, then
+    n_right columns for [right, right + n_right) in the layer after it. Offsets are relative to the
+    window's first compact detector (negative when the layer lies outside the window).
     """
 
     decoder: MatchingDecoder | ErasureDecoder
     num_detectors: int
-    #: (n_cross,) int64 compact offsets of crossing targets, relative to the window's first detector.
-    cross: np.ndarray
-    #: (n_cross,) bool: target lies before the commit region (else after it).
-    cross_left: np.ndarray
+    left: int
+    n_left: int
+    right: int
+    n_right: int
+
+
+def _target_range(ref: Reference, layer: int, base: int) -> tuple[int, int]:
+    """(first, count) of the observable-relevant detectors of `layer`, in compact offsets from `base`."""
+    if not 0 <= layer <= ref.rounds:
+        return 0, 0
+    idx = ref.compact[(ref.layer == layer) & ref.keep & ~ref.herald]
+    if idx.size == 0:
+        return 0, 0
+    return int(idx.min()) - base, int(idx.max() - idx.min()) + 1
 
 
 def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, erasure_aware: bool) -> WindowGraph:
@@ -156,7 +168,9 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
     layer, compact = ref.layer, ref.compact
     base = ref.compact_offset(a)
     n_win = ref.compact_offset(b) - base
-    cross_index: dict[int, int] = {}
+    # Crossing targets: dense fault ids over the relevant detectors of the layers next to the commit region.
+    left, n_left = _target_range(ref, c0 - 1, base) if kind == "A" else (0, 0)
+    right, n_right = _target_range(ref, c1, base) if kind == "A" else (0, 0)
     lines: list[str] = []
 
     def inside(k: int) -> bool:
@@ -164,6 +178,14 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
 
     def committed(k: int) -> bool:
         return c0 <= layer[k] < c1
+
+    def fault_id(k: int) -> int:
+        off = int(compact[k]) - base
+        if layer[k] == c0 - 1 and 0 <= off - left < n_left:
+            return 1 + off - left
+        if layer[k] == c1 and 0 <= off - right < n_right:
+            return 1 + n_left + off - right
+        raise DecodeError(f"window [{a}, {b}) commit [{c0}, {c1}): committed edge reaches detector {k} in layer {layer[k]}")
 
     for p, parts, herald in ref.terms:
         out: list[str] = []
@@ -174,21 +196,17 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
             outs = [k for k in dets if not inside(k)]
             if not ins or (outs and kind == "B"):
                 continue
-            own = any(committed(k) for k in ins)
             targets = [f"D{compact[k] - base}" for k in ins]
-            if own:
+            if any(committed(k) for k in ins):
                 if l0:
                     targets.append("L0")
-                for k in dets:
-                    if not committed(k):
-                        j = cross_index.setdefault(int(compact[k] - base), len(cross_index))
-                        targets.append(f"L{1 + j}")
+                targets += [f"L{fault_id(k)}" for k in dets if not committed(k)]
             out.append(" ".join(targets))
         if herald >= 0 and inside(herald) and out:
             out[0] = f"D{compact[herald] - base} " + out[0]
         if out:
             lines.append(f"error({p!r}) " + " ^ ".join(out))
-    n_obs = 1 + len(cross_index)
+    n_obs = 1 + n_left + n_right
     header = [f"logical_observable L{k}" for k in range(n_obs)]
     if n_win:
         header.append(f"detector D{n_win - 1}")
@@ -198,8 +216,4 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
         decoder: MatchingDecoder | ErasureDecoder = ErasureDecoder(dem, herald_mask)
     else:
         decoder = MatchingDecoder(dem, herald_mask)
-    cross = np.zeros(len(cross_index), dtype=np.int64)
-    for off, j in cross_index.items():
-        cross[j] = off
-    c0_off = ref.compact_offset(c0) - base
-    return WindowGraph(decoder, n_win, cross, cross < c0_off)
+    return WindowGraph(decoder, n_win, left, n_left, right, n_right)

@@ -1,0 +1,187 @@
+"""Controller loop cost; prints one JSON object. This module's part: decoding throughput (`decode_metrics`).
+
+Stream. Rotated surface code memory Z under circuit-level depolarizing p = 1e-3 (the controller's belief
+equals the sampling model), blocks of BLOCK_ROUNDS rounds sampled by stim (sampling excluded from every
+timing), pushed to `StreamingDecoder` in batches of BATCH_ROUNDS rounds (events batched), commit =
+buffer = gap = d. Times are thread CPU seconds (a shared machine's wall clock mostly measures who else
+ran), medians over REPEATS alternating runs.
+
+- `rounds_per_s[dK]`: committed rounds per CPU second of the whole streaming path (push: layer
+  compaction, A windows, artificial defects, B windows, frame; finish_block: tail window, outcome).
+  A stream arriving at this rate is decoded as fast as it arrives, so the backlog does not grow;
+  `max_batch_ms` is the slowest batch, the latency a batch can add.
+- `decode_ratio` (d=5): bare `pymatching.Matching.decode_batch` time over streaming time for the SAME
+  windows: every batch of window shots the stream handed to its decoders (recorded once, artificial
+  defects applied) is decoded again by the bare PyMatching graph of that window, one call per batch,
+  exactly as the stream batched them. 1.0 means no cost beyond PyMatching's.
+- `bare_whole_block_rounds_per_s`: context, bare `decode_batch` on whole blocks (full block DEM, all
+  detectors, every block in one call) on the same samples.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pymatching
+import stim
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from controller.decode.heralds import circuit_dem  # noqa: E402
+from controller.decode.streaming import StreamingDecoder  # noqa: E402
+from protocols.codes import CodeSpec, build_memory_circuit  # noqa: E402
+from protocols.noise import CircuitDepolarizingHooks  # noqa: E402
+
+SEED = 20261126
+P = 1e-3
+BLOCK_ROUNDS = 100_000
+BATCH_ROUNDS = 10_000
+SMALL_BATCH_ROUNDS = 1_000
+BLOCKS = {3: 4, 5: 3, 7: 2}
+WHOLE_BLOCK_ROUNDS = 1_000
+REPEATS = 5
+
+
+def _program(spec: CodeSpec, hooks: CircuitDepolarizingHooks) -> list[str]:
+    """Program lines of the memory circuit with detector coordinates dropped (they hold the round index)."""
+    text = str(build_memory_circuit(spec, hooks))
+    return [re.sub(r"^DETECTOR\([^)]*\)", "DETECTOR", line) for line in text.splitlines()]
+
+
+def long_memory_circuit(d: int, rounds: int, hooks: CircuitDepolarizingHooks) -> stim.Circuit:
+    """`build_memory_circuit` of `rounds` rounds (coordinates dropped), its generic round as a REPEAT block.
+
+    Building 10^5 rounds directly takes minutes; the circuits of 6 and 7 rounds differ by one inserted
+    round, which is repeated. Checked: flattened, it equals the directly built circuit of 9 rounds.
+    """
+    short = _program(CodeSpec("rotated_surface", d, 6), hooks)
+    longer = _program(CodeSpec("rotated_surface", d, 7), hooks)
+    head = 0
+    while short[head] == longer[head]:
+        head += 1
+    tail = 0
+    while tail < len(short) - head and short[-1 - tail] == longer[-1 - tail]:
+        tail += 1
+    body = longer[head : len(longer) - tail]
+
+    def assemble(n: int) -> stim.Circuit:
+        return stim.Circuit("\n".join([*short[:head], f"REPEAT {n - 6} {{", *body, "}", *short[len(short) - tail :]]))
+
+    direct = stim.Circuit("\n".join(_program(CodeSpec("rotated_surface", d, 9), hooks)))
+    if assemble(9).flattened() != direct.flattened():
+        raise SystemExit(f"d={d}: the repeated-round circuit differs from the built one")
+    return assemble(rounds)
+
+
+def _cuts(dec: StreamingDecoder, rounds: int, batch: int) -> list[int]:
+    """Detector offsets splitting a block into pushes of `batch` layers (the last push ends the block)."""
+    sizes = dec.detectors_per_layer
+    stops = list(range(batch, rounds + 1, batch))
+    if not stops or stops[-1] != rounds + 1:
+        stops.append(rounds + 1)
+    return [0] + [sizes.offset(t) if t <= rounds else sizes.total(rounds) for t in stops]
+
+
+def _stream(dec: StreamingDecoder, dets: np.ndarray, obs: np.ndarray, cuts: list[int]) -> tuple[float, float]:
+    """Push every block through `dec`; (thread CPU seconds in total, slowest single batch)."""
+    total, worst = 0.0, 0.0
+    for s in range(len(dets)):
+        ev = dets[s]
+        for i in range(len(cuts) - 1):
+            t0 = time.thread_time()
+            dec.push(ev[cuts[i] : cuts[i + 1]])
+            if i == len(cuts) - 2:
+                dec.finish_block(int(obs[s]))
+            dt = time.thread_time() - t0
+            total += dt
+            worst = max(worst, dt)
+    return total, worst
+
+
+def _point(d: int, blocks: int, with_ratio: bool) -> dict:
+    hooks = CircuitDepolarizingHooks(P)
+    spec = CodeSpec("rotated_surface", d, BLOCK_ROUNDS)
+    circuit = long_memory_circuit(d, BLOCK_ROUNDS, hooks)
+    dets, obs = circuit.compile_detector_sampler(seed=SEED + d).sample(blocks, separate_observables=True)
+    dets, obs = dets.view(np.uint8), obs[:, 0].view(np.uint8)
+    dec = StreamingDecoder(spec, hooks, d, d)
+    out: dict = {}
+    for batch in (BATCH_ROUNDS, SMALL_BATCH_ROUNDS) if with_ratio else (BATCH_ROUNDS,):
+        cuts = _cuts(dec, BLOCK_ROUNDS, batch)
+        _stream(dec, dets[:1], obs[:1], cuts)  # builds every window graph (configure once)
+        batches: list[tuple[pymatching.Matching, np.ndarray]] = []
+        dec.on_batch = lambda graph, shots: batches.append((graph.decoder.matching, shots.copy()))
+        _stream(dec, dets, obs, cuts)
+        dec.on_batch = None
+
+        def bare() -> float:
+            t0 = time.thread_time()
+            for matching, shots in batches:
+                matching.decode_batch(shots)
+            return time.thread_time() - t0
+
+        ours_t, bare_t, worst = [], [], []
+        for k in range(REPEATS):
+            # Alternate which goes first so drifts of a shared machine hit both alike.
+            if k % 2 and with_ratio:
+                bare_t.append(bare())
+            total, w = _stream(dec, dets, obs, cuts)
+            ours_t.append(total)
+            worst.append(w)
+            if not k % 2 and with_ratio:
+                bare_t.append(bare())
+        rounds = blocks * BLOCK_ROUNDS
+        point = {"rounds_per_s": rounds / statistics.median(ours_t), "max_batch_ms": statistics.median(worst) * 1e3}
+        if with_ratio:
+            point["decode_ratio"] = statistics.median(bare_t) / statistics.median(ours_t)
+            point["bare_windows_rounds_per_s"] = rounds / statistics.median(bare_t)
+        out[batch] = point
+    if with_ratio:
+        short = build_memory_circuit(CodeSpec("rotated_surface", d, WHOLE_BLOCK_ROUNDS), hooks)
+        n_short = max(1, blocks * BLOCK_ROUNDS // WHOLE_BLOCK_ROUNDS // 10)
+        sdets, _ = short.compile_detector_sampler(seed=SEED).sample(n_short, separate_observables=True)
+        whole = pymatching.Matching.from_detector_error_model(circuit_dem(short))
+        t0 = time.thread_time()
+        whole.decode_batch(sdets)
+        out["bare_whole_block_rounds_per_s"] = n_short * WHOLE_BLOCK_ROUNDS / (time.thread_time() - t0)
+    return out
+
+
+def decode_metrics() -> dict:
+    """Decoding keys of the loop benchmark: decode_ratio, rounds_per_s per distance, and their context."""
+    points = {d: _point(d, n, with_ratio=(d == 5)) for d, n in BLOCKS.items()}
+    d5, d5_small = points[5][BATCH_ROUNDS], points[5][SMALL_BATCH_ROUNDS]
+    return {
+        "decode_ratio": round(d5["decode_ratio"], 3),
+        "rounds_per_s": {f"d{d}": round(pt[BATCH_ROUNDS]["rounds_per_s"]) for d, pt in points.items()},
+        "decode_detail": {
+            "p": P,
+            "block_rounds": BLOCK_ROUNDS,
+            "batch_rounds": BATCH_ROUNDS,
+            "commit_buffer_gap": "d, d, d",
+            "blocks": {f"d{d}": n for d, n in BLOCKS.items()},
+            "max_batch_ms": {f"d{d}": round(pt[BATCH_ROUNDS]["max_batch_ms"], 3) for d, pt in points.items()},
+            "d5_bare_windows_rounds_per_s": round(d5["bare_windows_rounds_per_s"]),
+            f"d5_batch{SMALL_BATCH_ROUNDS}_decode_ratio": round(d5_small["decode_ratio"], 3),
+            f"d5_batch{SMALL_BATCH_ROUNDS}_rounds_per_s": round(d5_small["rounds_per_s"]),
+            f"d5_bare_whole_block{WHOLE_BLOCK_ROUNDS}_rounds_per_s": round(points[5]["bare_whole_block_rounds_per_s"]),
+        },
+    }
+
+
+def main() -> None:
+    """Print one JSON object merging the metric groups of this benchmark."""
+    result: dict = {}
+    result.update(decode_metrics())
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
