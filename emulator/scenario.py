@@ -18,8 +18,10 @@ generated in order from round 0, so `values(start, n)` is a pure function of the
 in any order, gives the same numbers. `timeline()` re-evaluates that truth for evaluation and lists the
 discrete episodes (bursts, steps) with their exact rounds.
 
-Besides the device's float fields, the parameter `channel.excess_loss_db` (base 0) is an extra per-round
-loss appended to the channel's insertion losses: a fibre bend, a drifting coupler.
+Values are absolute, keyed by dotted device paths, as `emulator.experiment.ParameterSource` takes them and
+`emulator.experiment.device_with` applies them. Besides the device's numeric fields, the parameter
+`channel.excess_loss_db` (base 0) is an extra per-round loss appended to the channel's insertion losses:
+a fibre bend, a drifting coupler.
 """
 
 from __future__ import annotations
@@ -34,11 +36,11 @@ import numpy as np
 from pydantic import Field, model_validator
 from scipy.signal import lfilter
 
+from emulator.experiment import EXCESS_LOSS
 from emulator.physics.device import DeviceConfig
-from protocols.config import StrictModel, load_config, validate
+from protocols.config import StrictModel, load_config
 from protocols.errors import ConfigError
 
-EXCESS_LOSS = "channel.excess_loss_db"
 _BLOCK = 4096  # rounds per random-walk block (random access without regenerating from round 0)
 _MAX_ROUND = 2**53  # rounds are exact in float64 below this
 
@@ -179,6 +181,7 @@ class _BurstTrain:
         self.rng = np.random.default_rng(seed)
         self.starts: list[float] = []
         self.ends: list[float] = []
+        self._arrays = (np.empty(0), np.empty(0))
         self.next_start = c.start_round + self.rng.exponential(c.mean_interval_rounds)
 
     def until(self, stop: float) -> tuple[np.ndarray, np.ndarray]:
@@ -192,8 +195,11 @@ class _BurstTrain:
             self.starts.append(self.next_start)
             self.ends.append(self.next_start + d)
             self.next_start += self.rng.exponential(self.c.mean_interval_rounds)
-        k = int(np.searchsorted(np.asarray(self.starts), stop))
-        return np.asarray(self.starts[:k]), np.asarray(self.ends[:k])
+        if len(self._arrays[0]) != len(self.starts):
+            self._arrays = (np.asarray(self.starts), np.asarray(self.ends))
+        starts, ends = self._arrays
+        k = int(np.searchsorted(starts, stop))
+        return starts[:k], ends[:k]
 
 
 class _Walk:
@@ -203,12 +209,15 @@ class _Walk:
         self.c = c
         self.seed = seed
         self.ends: list[float] = []  # value at the last round of block b
+        self._last: tuple[int, np.ndarray] = (-1, np.empty(0))  # the emulator asks round by round
 
     def block(self, b: int) -> np.ndarray:
         """Values over the rounds of block b (rounds counted from start_round)."""
-        while len(self.ends) < b:
-            self.ends.append(float(self._filter(len(self.ends))[-1]))
-        return self._filter(b)
+        if self._last[0] != b:
+            while len(self.ends) < b:
+                self.ends.append(float(self._filter(len(self.ends))[-1]))
+            self._last = (b, self._filter(b))
+        return self._last[1]
 
     def _filter(self, b: int) -> np.ndarray:
         steps = np.random.default_rng([*self.seed, b]).normal(0.0, self.c.step_sigma, _BLOCK)
@@ -346,19 +355,3 @@ def device_value(device: DeviceConfig, name: str) -> float:
     if isinstance(obj, bool) or not isinstance(obj, (int, float)):
         raise ConfigError(f"scenario parameter {name!r}: the device field is {type(obj).__name__}, not a number")
     return float(obj)
-
-
-def device_at(device: DeviceConfig, values: Mapping[str, float]) -> DeviceConfig:
-    """`device` with the given parameter values set, re-validated (a value out of range is a ConfigError)."""
-    data = device.model_dump()
-    for name, value in values.items():
-        if name == EXCESS_LOSS:
-            data["channel"]["insertion_losses_db"] = [*data["channel"]["insertion_losses_db"], float(value)]
-            continue
-        device_value(device, name)  # the path exists and holds a number
-        *parents, leaf = name.split(".")
-        node = data
-        for part in parents:
-            node = node[part]
-        node[leaf] = float(value)
-    return validate(DeviceConfig, data, source=f"device {device.name} under a scenario")

@@ -12,15 +12,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from emulator.experiment import EXCESS_LOSS, device_with
 from emulator.physics import load_device
-from emulator.scenario import (
-    EXCESS_LOSS,
-    Scenario,
-    ScenarioConfig,
-    device_at,
-    device_value,
-    load_scenario,
-)
+from emulator.scenario import Scenario, ScenarioConfig, device_value, load_scenario
 from protocols.config import validate
 from protocols.errors import ConfigError
 
@@ -140,13 +134,13 @@ def test_shipped_scenarios_load_and_apply_to_the_default_device(name):
     values = sc.values(0, 2_000_000)
     for param, v in values.items():
         assert np.all(np.isfinite(v)) and v.shape == (2_000_000,)
-        moved = device_at(device, {param: float(v.max())})
+        moved = device_with(device, {param: float(v.max())})
         assert device_value(moved, param) == pytest.approx(v.max()) or param == EXCESS_LOSS
 
 
 def test_excess_loss_adds_to_the_per_round_path():
     device = load_device(DEVICE)
-    assert device_at(device, {EXCESS_LOSS: 3.0}).channel.loss_db() == pytest.approx(device.channel.loss_db() + 3.0)
+    assert device_with(device, {EXCESS_LOSS: 3.0}).channel.loss_db() == pytest.approx(device.channel.loss_db() + 3.0)
 
 
 def test_config_errors_name_file_field_and_range(tmp_path):
@@ -164,4 +158,4 @@ def test_config_errors_name_file_field_and_range(tmp_path):
     with pytest.raises(ConfigError, match="no field 'a'"):
         Scenario.from_device(cfg, load_device(DEVICE))
     with pytest.raises(ConfigError, match="dark_count_rate_hz"):
-        device_at(load_device(DEVICE), {"detectors.dark_count_rate_hz": -1.0})
+        device_with(load_device(DEVICE), {"detectors.dark_count_rate_hz": -1.0})
