@@ -8,6 +8,7 @@ version, the kind, then every field's type, range and array layout. Arrays come 
 from __future__ import annotations
 
 import collections
+import functools
 import struct
 from typing import Any
 
@@ -16,7 +17,8 @@ import msgpack
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
-from protocols.wire.wiretypes import Array, struct_from_wire
+from protocols.wire.compiled import compile_struct
+from protocols.wire.wiretypes import Array, compiled
 
 # Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
 # below it the C msgpack unpacker is faster than any saving.
@@ -40,6 +42,17 @@ def _trailing_arrays(cls: type[Message]) -> tuple[str, ...]:
     return names
 
 
+_ENCODERS: dict[type, Any] = {}
+
+
+def _envelope_encoder(cls: type[Message]) -> Any:
+    """The generated function giving the whole envelope map {v, kind, seq, t_send_ns, ...} of a message."""
+    enc = _ENCODERS.get(cls)
+    if enc is None:
+        enc = _ENCODERS[cls] = compile_struct(cls, {"v": PROTOCOL_VERSION, "kind": int(cls.KIND)})[1]
+    return enc
+
+
 def _bin_header(n: int) -> bytes:
     if n < 0x100:
         return b"\xc4" + n.to_bytes(1, "big")
@@ -54,9 +67,7 @@ def encode_parts(msg: Message) -> list[Any]:
     Large trailing arrays are returned as memoryviews of the message's own arrays (no copy), so that a
     sender can assemble the frame in a buffer of its own (see DataSender) instead of a fresh allocation.
     """
-    body: dict[str, Any] = {"v": PROTOCOL_VERSION, "kind": int(msg.KIND)}
-    for name, t in msg.wire_fields():
-        body[name] = t.to_wire(getattr(msg, name))
+    body = _envelope_encoder(type(msg))(msg)
     trailing = _trailing_arrays(type(msg))
     if not trailing or sum(body[n].nbytes for n in trailing) < _APPEND_MIN_BYTES:
         return [msgpack.packb(body, use_bin_type=True)]
@@ -135,10 +146,15 @@ def _check_depth(obj: Any, max_depth: int) -> None:
                 stack.append((child, depth + 1))
 
 
-def _unpack(frame: Any, limits: Limits) -> Any:
-    try:
-        return msgpack.unpackb(
-            frame,
+_UNPACKERS: dict[Limits, Any] = {}
+
+
+def _unpacker(limits: Limits) -> Any:
+    """msgpack.unpackb bound to the header limits of `limits` (built once per Limits)."""
+    fn = _UNPACKERS.get(limits)
+    if fn is None:
+        fn = _UNPACKERS[limits] = functools.partial(
+            msgpack.unpackb,
             raw=False,
             strict_map_key=True,
             use_list=True,
@@ -148,6 +164,12 @@ def _unpack(frame: Any, limits: Limits) -> Any:
             max_map_len=max(limits.max_map_entries, 16),
             max_ext_len=0,
         )
+    return fn
+
+
+def _unpack(frame: Any, limits: Limits) -> Any:
+    try:
+        return _unpacker(limits)(frame)
     except msgpack.StackError as e:
         raise FrameRejected(RejectReason.DEPTH, f"nesting beyond the unpacker's stack ({e})") from e
     except ValueError as e:
@@ -169,10 +191,13 @@ def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: 
     Arrays in the result are read-only views of `frame`'s memory for frames >= `zero_copy_min_bytes`
     (keep the frame alive and unchanged while they are used) and of msgpack's copy below that.
     """
-    mv = frame if type(frame) is memoryview else memoryview(frame)
-    if mv.format != "B" or mv.ndim != 1:
-        mv = mv.cast("B")
-    size = mv.nbytes
+    if type(frame) is bytes and len(frame) < zero_copy_min_bytes:
+        mv, size = frame, len(frame)  # small frames: straight to the unpacker
+    else:
+        mv = frame if type(frame) is memoryview else memoryview(frame)
+        if mv.format != "B" or mv.ndim != 1:
+            mv = mv.cast("B")
+        size = mv.nbytes
     if not 0 < size <= limits.max_frame_bytes:
         raise FrameRejected(RejectReason.FRAME_SIZE, f"frame of {size} bytes, allowed: 1..{limits.max_frame_bytes}")
     raw = _scan_flat_map(mv) if size >= zero_copy_min_bytes else None
@@ -180,7 +205,16 @@ def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: 
         raw = _unpack(mv, limits)
     if type(raw) is not dict:
         raise FrameRejected(RejectReason.NOT_A_MAP, f"top level is {type(raw).__name__}, expected a map (the envelope)")
-    _check_depth(raw, limits.max_depth)
+    try:
+        return _decode_envelope(raw, limits)
+    except FrameRejected:
+        # Nesting never reaches the schema's fields unchecked (each field tests its type), so depth is only
+        # classified here, when the frame is refused anyway: too deep is reported as DEPTH.
+        _check_depth(raw, limits.max_depth)
+        raise
+
+
+def _decode_envelope(raw: dict[str, Any], limits: Limits) -> Message:
     v = raw.pop("v", None)
     if v != PROTOCOL_VERSION or type(v) is not int:
         if v is None:
@@ -195,7 +229,7 @@ def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: 
     if cls is None:
         allowed = ", ".join(f"{k.value} ({k.name})" for k in Kind)
         raise FrameRejected(RejectReason.UNKNOWN_KIND, f"got {kind}, allowed: {allowed}", "kind")
-    return struct_from_wire(cls, raw, "", limits)
+    return compiled(cls)[2](raw, "", limits)
 
 
 class Codec:

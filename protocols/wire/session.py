@@ -29,12 +29,11 @@ from protocols.wire.messages import (
     Heartbeat,
     Hello,
     HelloAck,
+    Kind,
     Message,
     Refuse,
     Role,
-    SyndromeFrame,
     Telemetry,
-    TimeTagBatch,
 )
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
 
@@ -75,7 +74,7 @@ class SessionState(enum.Enum):
     CLOSED = "closed"  # a Goodbye was sent or received
 
 
-_NEEDS_SESSION = (FeedbackCommand, CommandAck, Telemetry, TimeTagBatch, SyndromeFrame)
+_RX_KEY = {k: f"rx_{k.name.lower()}" for k in Kind}  # stats keys, built once (hot path)
 
 
 class ControlSession:
@@ -143,8 +142,8 @@ class ControlSession:
         """A new feedback command to send (controller); remembered until its ack arrives."""
         if not self.established:
             raise WireError(f"command: no session (state {self.state.value}); wait for the handshake to complete")
-        cmd = FeedbackCommand(command_id=self._next_command_id, apply_at_round=apply_at_round, action=action,
-                              **self._env(now_ns))
+        cmd = FeedbackCommand.create(command_id=self._next_command_id, apply_at_round=apply_at_round, action=action,
+                                     **self._env(now_ns))
         self._next_command_id += 1
         self.pending[cmd.command_id] = (cmd, now_ns)
         return cmd
@@ -152,8 +151,8 @@ class ControlSession:
     # -- answering (device) ----------------------------------------------------------------------------
     def acknowledge(self, command_id: int, status: CommandStatus, applied_round: int, now_ns: int, detail: str = "") -> CommandAck:
         """The ack to send for a command taken from the inbox (device); remembered to re-ack duplicates."""
-        ack = CommandAck(command_id=command_id, status=status, applied_round=applied_round, detail=detail,
-                         **self._env(now_ns))
+        ack = CommandAck.create(command_id=command_id, status=status, applied_round=applied_round, detail=detail,
+                                **self._env(now_ns))
         self._acks[command_id] = ack
         while len(self._acks) > self._max_acks:
             self._acks.popitem(last=False)
@@ -172,7 +171,7 @@ class ControlSession:
     # -- the state machine ----------------------------------------------------------------------------
     def handle(self, msg: Message, now_ns: int) -> list[Message]:
         """Process one decoded message from the peer; return the replies to send."""
-        self.stats[f"rx_{msg.KIND.name.lower()}"] += 1
+        self.stats[_RX_KEY[msg.KIND]] += 1
         if not isinstance(msg, Hello):  # a Hello may come from another controller: alive only once accepted
             self._last_rx = now_ns
         if isinstance(msg, Hello):
@@ -261,7 +260,7 @@ class ControlSession:
                 self.stats["timeouts"] += 1
                 return []
             if now_ns - self._last_tx >= interval:
-                return [Heartbeat(last_round=self.last_round, **self._env(now_ns))]
+                return [Heartbeat.create(last_round=self.last_round, **self._env(now_ns))]
         elif self.state is SessionState.HELLO_SENT and not self.peer_alive(now_ns):
             self.state = SessionState.TIMED_OUT
             self.stats["timeouts"] += 1

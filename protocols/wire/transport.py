@@ -130,6 +130,8 @@ class DataSender:
                  curve: Curve | None = None) -> None:
         self._sock = _socket(ctx, zmq.PUSH, hwm, hwm)
         self.address = _attach(self._sock, address, bind, curve, "data sender")
+        self._poller = zmq.Poller()
+        self._poller.register(self._sock, zmq.POLLOUT)
         self.ledger = DropLedger()
         self._pool = _FramePool(hwm + 4)
         self.seq = 0  # advances only when a batch was queued: a seq gap at the receiver is transport loss
@@ -143,7 +145,9 @@ class DataSender:
 
     def wait_ready(self, timeout_s: float = 2.0) -> bool:
         """Wait until a receiver is connected and the queue has room (sends before that are dropped)."""
-        return bool(self._sock.poll(int(timeout_s * 1000), zmq.POLLOUT))
+        if self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+            return True
+        return bool(self._poller.poll(int(timeout_s * 1000)))
 
     def send_batch(self, first_round: int, n_rounds: int, tags: np.ndarray) -> bool:
         """Queue one batch (TIMETAG_DTYPE[n]); False if it was dropped at the high-water mark (then counted)."""
@@ -206,6 +210,8 @@ class DataReceiver:
                  curve: Curve | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self._sock = _socket(ctx, zmq.PULL, hwm, hwm)
         self.address = _attach(self._sock, address, bind, curve, "data receiver")
+        self._poller = zmq.Poller()
+        self._poller.register(self._sock, zmq.POLLIN)
         self.codec = Codec(limits)
         self.stats: collections.Counter[str] = collections.Counter()
         self.last_error: FrameRejected | None = None
@@ -216,7 +222,7 @@ class DataReceiver:
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             left = max(0, int((deadline - time.monotonic()) * 1000))
-            if not self._sock.poll(left, zmq.POLLIN):
+            if not self._poller.poll(left):
                 return None
             frame = self._sock.recv(copy=False)
             try:
@@ -269,6 +275,8 @@ class ControlEndpoint:
         if self.is_device:
             sock.setsockopt(zmq.ROUTER_MANDATORY, 1)  # unroutable replies raise instead of vanishing
         self.address = _attach(sock, address, self.is_device, self._curve, "control endpoint")
+        self._poller = zmq.Poller()  # one poller per socket: Socket.poll builds a new one per call
+        self._poller.register(sock, zmq.POLLIN)
         return sock
 
     def start(self) -> None:
@@ -305,13 +313,12 @@ class ControlEndpoint:
 
     def poll(self, timeout_ms: int = 0) -> list[Message]:
         """Handle what arrives within `timeout_ms` (returns early once something arrived); return app messages."""
-        if self._sock.poll(timeout_ms, zmq.POLLIN):
-            while True:
-                try:
-                    parts = self._sock.recv_multipart(zmq.NOBLOCK, copy=False)
-                except zmq.Again:
-                    break
-                self._on_frames(parts)
+        if self._poller.poll(timeout_ms):
+            # Control frames are small: copying them is cheaper than zero-copy Frame objects, and checking
+            # EVENTS is cheaper than provoking zmq.Again.
+            self._on_frames(self._sock.recv_multipart(zmq.NOBLOCK))
+            while self._sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                self._on_frames(self._sock.recv_multipart(zmq.NOBLOCK))
         now = time.monotonic_ns()
         self._send_quietly(self.session.tick(now), None if not self.is_device else self._peer_id)
         if self.session.state is SessionState.TIMED_OUT:
@@ -325,12 +332,12 @@ class ControlEndpoint:
 
     def _on_frames(self, parts: list[Any]) -> None:
         now = time.monotonic_ns()
-        peer = parts[0].bytes if self.is_device else None
+        peer = parts[0] if self.is_device else None
         if len(parts) != (2 if self.is_device else 1):
             self.session.stats["bad_multipart"] += 1
             return
         try:
-            msg = self.codec.decode(parts[-1].buffer)
+            msg = self.codec.decode(parts[-1])
         except FrameRejected as e:
             self._send_quietly(self.session.on_rejected(e, now), peer)
             return

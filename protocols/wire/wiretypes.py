@@ -191,6 +191,22 @@ class WireStruct:
     _wire_cache: ClassVar[dict[type, tuple[tuple[str, WireType], ...]]] = {}
 
     def __post_init__(self) -> None:
+        compiled(type(self))[0](self)  # every field's check, then _finish (see compiled.py)
+
+    @classmethod
+    def create(cls, **values: Any) -> Any:
+        """Construct with every field given by keyword: the same checks as __init__, without its per-field
+        frozen-attribute overhead (for messages built on a hot path)."""
+        obj = object.__new__(cls)
+        if len(values) != len(cls.wire_fields()):
+            missing = [n for n, _ in cls.wire_fields() if n not in values]
+            raise TypeError(f"{cls.__name__}.create: every field is required; missing {missing}, got {sorted(values)}")
+        obj.__dict__.update(values)
+        compiled(cls)[0](obj)
+        return obj
+
+    def _check_generic(self) -> None:
+        """The same checks as __post_init__, one method call per field (the reference for the fast path)."""
         for name, t in self.wire_fields():
             t.check(getattr(self, name), name)
         self._finish("")
@@ -230,9 +246,22 @@ def wire(t: WireType, **kwargs: Any) -> Any:
     return dataclasses.field(metadata={"wire": t}, **kwargs)
 
 
+_COMPILED: dict[type, tuple[Any, Any, Any]] = {}
+
+
+def compiled(cls: type[WireStruct]) -> tuple[Any, Any, Any]:
+    """The generated (check, to_wire, from_wire) functions of a struct class, built on first use."""
+    c = _COMPILED.get(cls)
+    if c is None:
+        from protocols.wire.compiled import compile_struct
+
+        c = _COMPILED[cls] = compile_struct(cls)
+    return c
+
+
 def struct_to_wire(obj: WireStruct) -> dict[str, Any]:
     """The msgpack map of a struct, keys in wire order."""
-    return {name: t.to_wire(getattr(obj, name)) for name, t in obj.wire_fields()}
+    return compiled(type(obj))[1](obj)
 
 
 def struct_from_wire(cls: type[WireStruct], raw: Any, path: str, limits: Limits) -> Any:
@@ -269,7 +298,7 @@ class Struct(WireType):
         return struct_to_wire(value)
 
     def from_wire(self, raw: Any, path: str, limits: Limits) -> Any:
-        return struct_from_wire(self.cls, raw, path + ".", limits)
+        return compiled(self.cls)[2](raw, path + ".", limits)
 
 
 class Tagged(WireType):
@@ -279,6 +308,7 @@ class Tagged(WireType):
         self.tag = tag
         self.options = options
         self.by_cls = {cls: key for key, cls in options.items()}
+        self._by_value = {int(key): cls for key, cls in options.items()}
         self.tag_type = Enum(type(next(iter(options))))
         self.spec = "map {" + tag + ": u8, ...}"
 
@@ -293,13 +323,20 @@ class Tagged(WireType):
         return out
 
     def from_wire(self, raw: Any, path: str, limits: Limits) -> Any:
+        if type(raw) is dict:  # fast path; anything odd goes through the checks below for a precise error
+            tag = raw.get(self.tag)
+            cls = self._by_value.get(tag) if type(tag) is int else None
+            if cls is not None:
+                rest = dict(raw)
+                del rest[self.tag]
+                return compiled(cls)[2](rest, path + ".", limits)
         if type(raw) is not dict:
             raise _fail(RejectReason.FIELD_TYPE, path, f"expected a map, got {type(raw).__name__}")
         if self.tag not in raw:
             raise _fail(RejectReason.MISSING_FIELD, f"{path}.{self.tag}", "required field is missing")
         key = self.tag_type.from_wire(raw[self.tag], f"{path}.{self.tag}", limits)
         rest = {k: v for k, v in raw.items() if k != self.tag}
-        return struct_from_wire(self.options[key], rest, path + ".", limits)
+        return compiled(self.options[key])[2](rest, path + ".", limits)
 
 
 class NumberMap(WireType):
