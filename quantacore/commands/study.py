@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 
 HELP = "run an offline QEC study (thresholds, overhead, plots)"
+
+#: Study name -> (module, function taking the parsed args and returning an exit status). Modules are imported
+#: only when their study runs, so `--help` stays fast.
+STUDIES: dict[str, tuple[str, str]] = {
+    "thresholds": ("studies.thresholds", "run_study_from_args"),
+}
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -17,6 +24,5 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Dispatch to the chosen study."""
-    from studies.thresholds import run_study_from_args
-
-    return run_study_from_args(args)
+    module, function = STUDIES[args.study]
+    return int(getattr(importlib.import_module(module), function)(args) or 0)
