@@ -39,3 +39,27 @@ def test_envelope_starts_every_frame():
         frame = from_hex(golden_path(name).read_text())
         assert frame[1:3] == b"\xa1v" and frame[3] == 1
         assert frame[4:9] == b"\xa4kind" and frame[9] == Kind[name.upper()].value
+
+
+def test_spec_documents_every_kind_field_and_enum_value():
+    import re
+
+    from protocols.wire import ErrorCode, MESSAGE_TYPES
+    from protocols.wire.golden import GOLDEN_DIR
+    from protocols.wire.wiretypes import Struct, Tagged
+
+    spec = (GOLDEN_DIR.parent / "SPEC.md").read_text()
+    keys = set(re.findall(r"`([a-z_]+)`", spec))
+    structs = list(MESSAGE_TYPES.values())
+    while structs:
+        cls = structs.pop()
+        for name, t in cls.wire_fields():
+            assert name in keys, f"SPEC.md does not document field {cls.__name__}.{name}"
+            if isinstance(t, Struct):
+                structs.append(t.cls)
+            if isinstance(t, Tagged):
+                structs.extend(t.options.values())
+    for kind, cls in MESSAGE_TYPES.items():
+        assert re.search(rf"\| {kind.value}\s+\| `{cls.__name__}`", spec), f"kind {kind.value} {cls.__name__} missing"
+    for code in ErrorCode:
+        assert re.search(rf"\| {code.name}\s+\| {code.value}\s", spec), f"ErrorCode {code.name} missing"
