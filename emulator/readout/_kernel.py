@@ -120,8 +120,10 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, 
                 for u in range(a, b):
                     tu = kt[u]
                     rank = 0
-                    for v in range(a, b):
-                        rank += (kt[v] < tu) | ((kt[v] == tu) & (v < u))
+                    for v in range(a, u):  # ties keep slot order: earlier equal tags rank first
+                        rank += kt[v] <= tu
+                    for v in range(u + 1, b):
+                        rank += kt[v] < tu
                     st[k + rank] = tu
                     sc[k + rank] = kc[u]
             else:
