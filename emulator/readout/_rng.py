@@ -5,6 +5,9 @@ result would depend on whatever other compiled code drew from it before. Here th
 `uint64[4]` array owned by the caller: the same seed gives the same stream on every platform and Numba
 version, and a C or HDL port can reproduce it bit for bit (Blackman & Vigna, "Scrambled linear
 pseudorandom number generators", ACM TOMS 2021).
+
+Editing this file: Numba's on-disk cache of a caller (the kernel in `_kernel.py`) is keyed on the caller's
+own source file only, so after a change here touch `_kernel.py` (or delete `__pycache__`) before measuring.
 """
 
 from __future__ import annotations
