@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "keys": "quantacore.commands.keys",
     "study": "quantacore.commands.study",
     "emulate": "quantacore.commands.emulate",
+    "control": "quantacore.commands.control",
+    "run": "quantacore.commands.run",
 }
 
 

@@ -1,34 +1,49 @@
-"""`quantacore emulate`: the photonic device emulator (for now: describe a device's effective channel)."""
+"""`quantacore emulate`: the photonic device emulator as a process, or a description of a device."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 
-HELP = "emulate a photonic device (--describe: its effective noise channel per qubit and round)"
+HELP = "run the photonic device emulator as a device process (--describe: print a device's effective channel)"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the emulator's options."""
-    parser.add_argument("--config", required=True, help="device YAML (see configs/devices/)")
+    parser.add_argument(
+        "--config", required=True, help="run config (configs/default.yaml); with --describe also a device YAML"
+    )
     parser.add_argument(
         "--describe",
         action="store_true",
         help="print the effective channel per qubit and round and each component's contribution, then exit",
     )
+    parser.add_argument(
+        "--bind", default="tcp://127.0.0.1:*",
+        help="control address to bind (data at the next port, or PATH.data for ipc); default: loopback, free port",
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="rounds to stream (default: the config's)")
+    parser.add_argument("--keys", default=None, help="directory with CURVE keys (required off loopback)")
 
 
 def main(args: argparse.Namespace) -> int:
-    """Describe the device; serving events is not available from this command yet."""
-    if not args.describe:
-        print(
-            "quantacore emulate: error: only --describe is available (the event server is not part of "
-            "this command yet); try: quantacore emulate --describe --config " + args.config,
-            file=sys.stderr,
-        )
-        return 2
-    from emulator.physics.describe import describe_device
-    from emulator.physics.device import load_device
+    """Describe the device, or serve the wire protocol until the rounds are sent."""
+    from protocols.config import read_yaml
 
-    print(describe_device(load_device(args.config)))
-    return 0
+    data = read_yaml(args.config)
+    is_run_config = isinstance(data, dict) and "emulator" in data
+    if args.describe:
+        from emulator.physics.describe import describe_device
+        from emulator.physics.device import load_device
+        from protocols.run_config import load_run_config
+
+        device = args.config if not is_run_config else load_run_config(args.config).emulator.device
+        print(describe_device(load_device(device)))
+        return 0
+    from emulator.server import main as serve
+    from protocols.errors import ConfigError
+    from protocols.run_config import load_run_config
+    from quantacore.commands.keys import curve_from_dir
+
+    if not is_run_config:
+        raise ConfigError(f"{args.config}: not a run config (no 'emulator' section); see configs/default.yaml")
+    return serve(load_run_config(args.config), args.bind, args.rounds, curve_from_dir(args.keys, server=True))

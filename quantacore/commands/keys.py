@@ -21,3 +21,15 @@ def main(args: argparse.Namespace) -> int:
     print(f"public key: {public}  (give it to the peers that connect)")
     print(f"secret key: {secret}  (mode 0600; keep it on this machine)")
     return 0
+
+
+def curve_from_dir(directory: str | None, *, server: bool):
+    """CURVE settings from a key directory: the device uses device.*, the controller controller.* and
+    device.public (create them with `quantacore keys DIR --name device` and `--name controller`)."""
+    if directory is None:
+        return None
+    from protocols.wire.security import Curve, load_keypair, load_public_key
+
+    if server:
+        return Curve(keys=load_keypair(directory, "device"))
+    return Curve(keys=load_keypair(directory, "controller"), server_public=load_public_key(f"{directory}/device.public"))

@@ -1,0 +1,270 @@
+"""The controller as a process: connects to a device over ZeroMQ and runs the pipeline on its stream.
+
+A thin shell (the logic is in `controller.pipeline`): Hello/HelloAck on the control path, then for every
+time-tag batch: stamp arrival, run the pipeline, send its feedback (Pauli-frame updates, code switches) as
+FeedbackCommands, stamp the send; acknowledgements of switches go back to the pipeline. The endpoint can be
+any device that speaks the protocol: the emulator, a replay, or an FPGA/DAQ.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import zmq
+
+from controller.latency import load_budget
+from controller.pipeline import ControllerPipeline, FrameUpdate, SwitchRequest
+
+#: Batches queued on each side of the data path (see emulator.server: the two must agree for the lead below).
+DATA_PATH_HWM = 4
+#: Heartbeats: a Python controller may be busy for a second (a decoder built for a new code); allow for it.
+HEARTBEAT_MS = 1000
+MISSED_HEARTBEATS = 5
+from policies import build_policy
+from protocols.channel_map import channel_map_for_code
+from protocols.codes import CodeSpec, layout
+from protocols.endpoints import data_address
+from protocols.errors import QuantaCoreError, WireError
+from protocols.run_config import RunConfig
+from protocols.wire import (
+    ChannelMap as WireChannelMap,
+)
+from protocols.wire import (
+    CodeSpec as WireCodeSpec,
+)
+from protocols.wire import (
+    CommandAck,
+    CommandStatus,
+    ControlEndpoint,
+    Error,
+    ControlSession,
+    DataReceiver,
+    Goodbye,
+    Pauli,
+    PauliFrameUpdate,
+    Refuse,
+    Role,
+    SessionConfig,
+    SessionState,
+    SwitchCode,
+    TimeTagBatch,
+)
+from protocols.wire.security import Curve
+
+
+def _wire_code(spec: CodeSpec) -> WireCodeSpec:
+    return WireCodeSpec(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis)
+
+
+class ControllerProcess:
+    """One controller session against the device whose control socket is at `connect`."""
+
+    def __init__(self, cfg: RunConfig, connect: str, *, rounds: int | None = None, curve: Curve | None = None) -> None:
+        """Open the sockets; the handshake happens in `run`."""
+        self.cfg = cfg
+        self.rounds = int(rounds if rounds is not None else cfg.rounds)
+        self.spec = cfg.code.spec()
+        self.ctx = zmq.Context()
+        session = ControlSession(
+            SessionConfig(
+                endpoint=f"controller:{cfg.name}",
+                role=Role.CONTROLLER,
+                code=_wire_code(self.spec),
+                channel_map=WireChannelMap(qubits=np.zeros(0, "<i4"), rails=np.zeros((0, 2), "<i4")),
+                clock_hz=1e6,  # nominal: the device's HelloAck carries the authoritative clock
+                epoch_ns=0,
+                heartbeat_ms=HEARTBEAT_MS,
+                missed_heartbeats=MISSED_HEARTBEATS,
+            )
+        )
+        try:
+            self.control = ControlEndpoint(self.ctx, session, connect, curve=curve)
+            self.data = DataReceiver(self.ctx, data_address(connect), curve=curve, hwm=DATA_PATH_HWM)
+        except BaseException:
+            self.ctx.destroy(0)
+            raise
+        self.switches: dict[int, SwitchRequest] = {}
+        self.acks = {"applied": 0, "rejected": 0, "late": 0, "unsupported": 0}
+        self.commands_sent = 0
+        self.unsent = 0
+        self.errors: list[str] = []
+
+    def _specs(self) -> list[CodeSpec]:
+        """The configured code and every code the policy may switch to."""
+        s = self.spec
+        out = [s]
+        for d in (self.cfg.controller.policy or {}).get("distances", []):
+            spec = CodeSpec(s.family, d, d if s.rounds == s.distance else s.rounds, s.basis)
+            if spec not in out:
+                out.append(spec)
+        return out
+
+    def prepare(self) -> None:
+        """Before the handshake (the session must not fall silent later): build every decoder the run may
+        need and compile the kernels, through a throw-away pipeline on a nominal clock."""
+        c = self.cfg.controller
+        warm = ControllerPipeline(self.spec, belief=c.belief, round_period_ps=1_000_000, window_ps=c.window_ps)
+        for spec in self._specs()[1:]:
+            warm.prepare(spec)
+
+    def _handshake(self, timeout_s: float) -> ControllerPipeline:
+        s = self.control.session
+        self.control.start()
+        deadline = time.monotonic() + timeout_s
+        while s.state is not SessionState.ESTABLISHED:
+            for msg in self.control.poll(50):
+                if isinstance(msg, Refuse):
+                    raise WireError(f"device refused the session: {msg.message} (code {msg.code.name})")
+            if s.state in (SessionState.CLOSED, SessionState.REFUSED):
+                raise WireError(f"handshake failed: session {s.state.value}")
+            if time.monotonic() > deadline:
+                raise WireError(f"no HelloAck from the device within {timeout_s} s")
+        ack = s.peer
+        period_ps = int(round(1e12 / ack.clock_hz))
+        lay = layout(self.spec)
+        expected = channel_map_for_code(
+            sorted(lay.data_qubits + lay.x_ancillas + lay.z_ancillas), period_ps, self.cfg.controller.window_ps
+        )
+        if not (np.array_equal(ack.channel_map.qubits, expected.qubits) and np.array_equal(ack.channel_map.rails, expected.rails)):
+            raise WireError("the device's channel map differs from the code's standard map (qubit k on rails 2k, 2k+1)")
+        c = self.cfg.controller
+        return ControllerPipeline(
+            self.spec,
+            belief=c.belief,
+            round_period_ps=period_ps,
+            window_ps=c.window_ps,
+            epoch_ps=0,  # time_ps counts from the device's epoch: round k starts at k periods
+            decoder=c.decoder,
+            budget=load_budget(c.budget),
+            policy=build_policy(c.policy, source="controller.policy") if c.policy else None,
+            policy_window_blocks=c.policy_window_blocks,
+            # In flight: up to DATA_PATH_HWM batches on each side plus the kernel's socket buffers.
+            switch_lead_rounds=(3 * DATA_PATH_HWM + 2) * self.cfg.emulator.blocks_per_batch * (self.spec.rounds + 1),
+        )
+
+    def _send_feedback(self, pipe: ControllerPipeline, feedback: list) -> None:
+        s = self.control.session
+        for f in feedback:
+            if not s.established:
+                # The control session is re-establishing: a frame update is bookkeeping and is counted as
+                # unsent; a switch request is answered as refused so the pipeline keeps the current code.
+                self.unsent += 1
+                if isinstance(f, SwitchRequest):
+                    self._send_feedback(pipe, pipe.on_switch_answer(False))
+                continue
+            now = time.monotonic_ns()
+            if isinstance(f, FrameUpdate):
+                pauli = Pauli.X if f.pauli == "X" else Pauli.Z
+                action = PauliFrameUpdate(qubits=f.qubits.astype("<i4"), paulis=np.full(len(f.qubits), int(pauli), "u1"))
+                cmd = s.command(action, f.apply_at_round, now)
+            else:
+                cmd = s.command(SwitchCode(code=_wire_code(f.spec)), f.apply_at_round, now)
+                self.switches[cmd.command_id] = f
+            self.control.send(cmd)
+            self.commands_sent += 1
+
+    def _on_control(self, pipe: ControllerPipeline, msgs: list) -> bool:
+        """Handle control messages; True when the device said goodbye."""
+        bye = False
+        for msg in msgs:
+            if isinstance(msg, CommandAck):
+                self.acks[msg.status.name.lower()] += 1
+                req = self.switches.pop(msg.command_id, None)
+                if req is not None:
+                    fb = pipe.on_switch_answer(msg.status is CommandStatus.APPLIED and msg.applied_round == req.apply_at_round)
+                    self._send_feedback(pipe, fb)
+            elif isinstance(msg, Goodbye):
+                bye = True
+            elif isinstance(msg, Error):
+                self.errors.append(f"{msg.code.name}: {msg.message}")
+        return bye
+
+    def run(self, handshake_timeout_s: float = 30.0, idle_timeout_s: float = 30.0) -> dict:
+        """Handshake, process the stream until the rounds are done or the device leaves; the summary."""
+        self.prepare()
+        pipe = self._handshake(handshake_timeout_s)
+        for spec in self._specs()[1:]:
+            pipe.prepare(spec)
+        bye = False
+        last_data = time.monotonic()
+        t_start = time.perf_counter()
+        while pipe.expected_round < self.rounds:
+            msg = self.data.recv(timeout_ms=20)
+            if msg is not None:
+                t_arr = time.perf_counter_ns()
+                last_data = time.monotonic()
+                if isinstance(msg, TimeTagBatch):
+                    fb = pipe.on_batch(int(msg.first_round), int(msg.n_rounds), msg.tags, t_arr)
+                    self._send_feedback(pipe, fb)
+                    pipe.record_sent(t_arr, time.perf_counter_ns(), int(msg.n_rounds))
+                    self.control.session.last_round = pipe.expected_round - 1
+            bye |= self._on_control(pipe, self.control.poll(0))
+            if msg is None and (bye or time.monotonic() - last_data > idle_timeout_s):
+                break
+        # Answers to commands still in flight.
+        t_end = time.monotonic() + 1.0
+        while self.switches and time.monotonic() < t_end:
+            self._on_control(pipe, self.control.poll(20))
+        elapsed = time.perf_counter() - t_start
+        summary = pipe.summary()
+        summary["rounds_lost"] += max(0, self.rounds - pipe.expected_round) if not bye else 0
+        summary.update(
+            {
+                "code": {"family": self.spec.family, "distance": self.spec.distance, "rounds": self.spec.rounds,
+                         "basis": self.spec.basis},
+                "elapsed_s": elapsed,
+                "rounds_per_s": pipe.stats.rounds / elapsed if elapsed > 0 else None,
+                "commands_sent": self.commands_sent,
+                "feedback_unsent": self.unsent,
+                "device_errors": {"count": len(self.errors), "first": self.errors[:5]},
+                "acks": dict(self.acks),
+                "transport": {k: int(v) for k, v in self.data.stats.items()},
+                "control": {k: int(v) for k, v in self.control.session.stats.items()},
+                "within_budget": pipe.latency.within_budget(),
+            }
+        )
+        try:
+            self.control.send(self.control.session.goodbye("done", time.monotonic_ns()))
+        except QuantaCoreError:
+            pass  # the device already closed its side
+        return summary
+
+    def close(self) -> None:
+        """Close sockets and the context."""
+        self.data.close()
+        self.control.close()
+        self.ctx.destroy(0)
+
+
+def print_human_summary(s: dict) -> None:
+    """A few lines a person reads after a run."""
+    ler = s["logical_error_rate"]
+    lo, hi = ler["interval_95"]
+    e2e = s["latency_us"].get("end_to_end", {})
+    rate = ler["per_block"]
+    print(
+        f"rounds {s['rounds']} (lost {s['rounds_lost']}), blocks {s['blocks']}, logical errors {s['logical_errors']}"
+        + (f" -> {rate:.2e} per block [95% {lo:.2e}, {hi:.2e}]" if rate is not None else "")
+    )
+    if e2e:
+        print(f"latency end to end: p50 {e2e['p50']:.1f} us, p99 {e2e['p99']:.1f} us, p99.9 {e2e['p999']:.1f} us; "
+              f"deadline misses {s['deadline_misses']}; degradations {s['degradations']}")
+    print(f"missed events {s['missed_events']}, decisions {len(s['decisions'])}, rounds/s {s['rounds_per_s']:.3g}")
+
+
+def main(cfg: RunConfig, connect: str, rounds: int | None = None, summary_path: str | None = None,
+         curve: Curve | None = None) -> int:
+    """Run a controller session, write the JSON summary, print the human one."""
+    proc = ControllerProcess(cfg, connect, rounds=rounds, curve=curve)
+    try:
+        summary = proc.run()
+    finally:
+        proc.close()
+    if summary_path:
+        Path(summary_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(summary_path).write_text(json.dumps(summary, indent=2))
+    print_human_summary(summary)
+    return 0 if summary["rounds_lost"] == 0 else 1
