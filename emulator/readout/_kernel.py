@@ -71,8 +71,11 @@ _RANK_SORT_MAX = 64  # runs of simultaneous tags up to this size are sorted by c
 
 
 @njit(cache=True)
-def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng):
-    """Detected photons of the batch, sorted by time: (times int64[k], channels int32[k]).
+def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, st, sc, rng):
+    """Detected photons of the batch, sorted by time: views (times int64[k], channels int32[k]) of st, sc.
+
+    `st`, `sc` are the caller's workspace, at least n_rounds * n_slots long (reused from batch to batch so
+    that their pages are not faulted in again on every call).
 
     Per round: (1) which slots click, without a branch per slot (`present` is random, and a branch on it
     would mispredict about every other slot), so one uniform is drawn for every slot; (2) the click times,
@@ -82,8 +85,6 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, 
     """
     n_rounds = outcomes.shape[0]
     n_slots = slot_order.shape[0]
-    st = np.empty(n_rounds * n_slots, dtype=np.int64)
-    sc = np.empty(n_rounds * n_slots, dtype=np.int32)
     kq = np.empty(n_slots, dtype=np.int64)
     kc = np.empty(n_slots, dtype=np.int32)
     kt = np.empty(n_slots, dtype=np.int64)
@@ -325,6 +326,8 @@ def readout_batch(
     last_click,  # int64 (n_ch,) in/out: time of the last registered click per channel
     carry_t,  # int64 (m,) afterpulses pending from the previous batch
     carry_c,  # int32 (m,)
+    work_t,  # int64 (>= n_rounds * n_meas,) workspace
+    work_c,  # int32 (>= n_rounds * n_meas,) workspace
     seed,  # uint64
     max_tags,  # int64
 ):
@@ -333,7 +336,9 @@ def readout_batch(
     n_rounds = outcomes.shape[0]
     n_ch = channel_ids.shape[0]
     t_end = t0_ps + n_rounds * period_ps
-    st, sc = _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, rng)
+    st, sc = _signal_clicks(
+        outcomes, present, chan_map, slot_order, slot_ps, period_ps, t0_ps, eff, jitter_ps, work_t, work_c, rng
+    )
     dt_, dc = _dark_clicks(period_ps, t0_ps, dark_per_ps, dark_scale, dark_extra_per_ps, rng)
 
     ns = st.shape[0]

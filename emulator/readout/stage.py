@@ -137,6 +137,8 @@ class ReadoutStage:
         self._last_click = np.full(n_ch, _NO_CLICK, dtype=np.int64)
         self._carry_t = np.empty(0, dtype=np.int64)
         self._carry_c = np.empty(0, dtype=np.int32)
+        self._work_t = np.empty(0, dtype=np.int64)
+        self._work_c = np.empty(0, dtype=np.int32)
 
     @classmethod
     def from_detector(
@@ -196,6 +198,10 @@ class ReadoutStage:
             raise ConfigError(f"readout: present has shape {pres.shape}; expected {out.shape} like outcomes")
         scale = _per_round("dark_scale", dark_scale, n_rounds, 1.0)
         extra = _per_round("dark_extra_hz", dark_extra_hz, n_rounds, 0.0) * 1e-12
+        need = out.size
+        if self._work_t.shape[0] < need:
+            self._work_t = np.empty(need, dtype=np.int64)
+            self._work_c = np.empty(need, dtype=np.int32)
         batch_seed = np.random.SeedSequence([self.seed, self._batch]).generate_state(1, np.uint64)[0]
         words, self._carry_t, self._carry_c = readout_batch(
             out,
@@ -217,6 +223,8 @@ class ReadoutStage:
             self._last_click,
             self._carry_t,
             self._carry_c,
+            self._work_t,
+            self._work_c,
             np.uint64(batch_seed),
             np.int64(self.max_tags),
         )
