@@ -18,6 +18,10 @@ slots). A click less than the dead time after the previous registered click on i
 `afterpulse_prob` by an afterpulse once the detector has re-armed: at dead time + an exponential delay
 of mean `afterpulse_delay_ps`.
 
+Order: each batch is sorted by time_ps. Consecutive batches are in order too as long as every slot keeps a
+few jitter sigmas away from the round edges (dark counts and carried afterpulses always fall inside their
+batch's window [first round start, last round end)).
+
 Determinism: batch b of a stage built with seed s draws from its own xoshiro256** stream seeded from
 (s, b), so the output depends only on the seed, the construction arguments and the batches fed in.
 """
