@@ -75,6 +75,7 @@ class SessionState(enum.Enum):
 
 
 _RX_KEY = {k: f"rx_{k.name.lower()}" for k in Kind}  # stats keys, built once (hot path)
+_ACK_KEY = {s: f"ack_{s.name.lower()}" for s in CommandStatus}
 
 
 class ControlSession:
@@ -156,7 +157,7 @@ class ControlSession:
         self._acks[command_id] = ack
         while len(self._acks) > self._max_acks:
             self._acks.popitem(last=False)
-        self.stats[f"ack_{status.name.lower()}"] += 1
+        self.stats[_ACK_KEY[status]] += 1
         return ack
 
     def telemetry(self, values: dict[str, int | float], now_ns: int) -> Telemetry:

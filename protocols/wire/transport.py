@@ -28,6 +28,8 @@ from protocols.wire.session import ControlSession, SessionState
 LOOPBACK = "tcp://127.0.0.1:*"  # bind here by default: loopback, port chosen by the OS
 DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 MiB at 64k tags)
 CONTROL_HWM = 1000
+_TICK_NS = 1_000_000
+_NOBLOCK, _SNDMORE, _RCVTIMEO = int(zmq.NOBLOCK), int(zmq.SNDMORE), int(zmq.RCVTIMEO)  # plain ints: enum ops cost µs
 
 
 def _socket(ctx: zmq.Context, kind: int, sndhwm: int, rcvhwm: int) -> zmq.Socket:
@@ -210,8 +212,7 @@ class DataReceiver:
                  curve: Curve | None = None, limits: Limits = DEFAULT_LIMITS) -> None:
         self._sock = _socket(ctx, zmq.PULL, hwm, hwm)
         self.address = _attach(self._sock, address, bind, curve, "data receiver")
-        self._poller = zmq.Poller()
-        self._poller.register(self._sock, zmq.POLLIN)
+        self._rcvtimeo = -1
         self.codec = Codec(limits)
         self.stats: collections.Counter[str] = collections.Counter()
         self.last_error: FrameRejected | None = None
@@ -222,9 +223,13 @@ class DataReceiver:
         deadline = time.monotonic() + timeout_ms / 1000
         while True:
             left = max(0, int((deadline - time.monotonic()) * 1000))
-            if not self._poller.poll(left):
+            if left != self._rcvtimeo:
+                self._sock.setsockopt(zmq.RCVTIMEO, left)
+                self._rcvtimeo = left
+            try:
+                frame = self._sock.recv(copy=False)
+            except zmq.Again:
                 return None
-            frame = self._sock.recv(copy=False)
             try:
                 msg = self.codec.decode(frame.buffer)
             except FrameRejected as e:
@@ -275,8 +280,8 @@ class ControlEndpoint:
         if self.is_device:
             sock.setsockopt(zmq.ROUTER_MANDATORY, 1)  # unroutable replies raise instead of vanishing
         self.address = _attach(sock, address, self.is_device, self._curve, "control endpoint")
-        self._poller = zmq.Poller()  # one poller per socket: Socket.poll builds a new one per call
-        self._poller.register(sock, zmq.POLLIN)
+        self._rcvtimeo = -1
+        self._last_tick = 0
         return sock
 
     def start(self) -> None:
@@ -296,9 +301,10 @@ class ControlEndpoint:
                 peer = to if to is not None else self._peer_id
                 if peer is None:
                     raise WireError(f"control: no controller connected to send {type(msg).__name__} to")
-                self._sock.send_multipart([peer, frame], zmq.NOBLOCK)
+                self._sock.send(peer, _NOBLOCK | _SNDMORE)
+                self._sock.send(frame, _NOBLOCK)
             else:
-                self._sock.send(frame, zmq.NOBLOCK)
+                self._sock.send(frame, _NOBLOCK)
         except zmq.ZMQError as e:  # Again (high-water mark) or EHOSTUNREACH (peer gone)
             self.session.stats["control_send_failed"] += 1
             raise WireError(f"control: cannot queue {type(msg).__name__} (seq {msg.seq}): {e}") from e
@@ -313,21 +319,32 @@ class ControlEndpoint:
 
     def poll(self, timeout_ms: int = 0) -> list[Message]:
         """Handle what arrives within `timeout_ms` (returns early once something arrived); return app messages."""
-        if self._poller.poll(timeout_ms):
-            # Control frames are small: copying them is cheaper than zero-copy Frame objects, and checking
-            # EVENTS is cheaper than provoking zmq.Again.
-            self._on_frames(self._sock.recv_multipart(zmq.NOBLOCK))
-            while self._sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                self._on_frames(self._sock.recv_multipart(zmq.NOBLOCK))
+        # One frame per call (the next call gets the next one at once). A blocking receive with a timeout
+        # (ZMQ_RCVTIMEO) wakes up faster than poll-then-receive, and control frames are small enough that
+        # copying them beats zero-copy Frame objects.
+        if timeout_ms != self._rcvtimeo:
+            self._sock.setsockopt(_RCVTIMEO, timeout_ms)
+            self._rcvtimeo = timeout_ms
+        try:
+            self._on_frames(self._sock.recv_multipart())
+        except zmq.Again:
+            pass
         now = time.monotonic_ns()
-        self._send_quietly(self.session.tick(now), None if not self.is_device else self._peer_id)
-        if self.session.state is SessionState.TIMED_OUT:
-            if self.is_device:
-                self._peer_id = None
-            else:
-                self.reconnect()
-        out = list(self.session.inbox)
-        self.session.inbox.clear()
+        if now - self._last_tick >= _TICK_NS:  # heartbeats and timeouts have millisecond granularity
+            self._last_tick = now
+            due = self.session.tick(now)
+            if due:
+                self._send_quietly(due, self._peer_id)
+            if self.session.state is SessionState.TIMED_OUT:
+                if self.is_device:
+                    self._peer_id = None
+                else:
+                    self.reconnect()
+        inbox = self.session.inbox
+        if not inbox:
+            return []
+        out = list(inbox)
+        inbox.clear()
         return out
 
     def _on_frames(self, parts: list[Any]) -> None:
@@ -349,9 +366,10 @@ class ControlEndpoint:
             self._send_quietly([err], peer)
             return
         replies = self.session.handle(msg, now)
-        if self.is_device and any(isinstance(r, HelloAck) for r in replies):
-            self._peer_id = peer
-        self._send_quietly(replies, peer)
+        if replies:
+            if self.is_device and any(isinstance(r, HelloAck) for r in replies):
+                self._peer_id = peer
+            self._send_quietly(replies, peer)
 
     def reconnect(self) -> None:
         """Controller: close the socket, open a fresh one to the same address and say Hello again."""
