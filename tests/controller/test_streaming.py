@@ -110,7 +110,7 @@ def test_streaming_matches_offline(d: int, p: float, shots: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("d", [3, 5, 7])
-@pytest.mark.parametrize(("p", "shots"), [(1e-3, 4000), (5e-3, 6000)])
+@pytest.mark.parametrize(("p", "shots"), [(1e-3, 20000), (5e-3, 20000)])
 def test_streaming_matches_offline_many_shots(d: int, p: float, shots: int) -> None:
     stats = compare(d, p, 10 * d, shots // (d // 2), commit=d, buffer=d)
     assert_matches_offline(stats)
