@@ -98,7 +98,11 @@ def test_circuit_level_rates_fall_with_distance_below_threshold():
 def fitted(config_name, tmp_path):
     out = tmp_path / config_name
     run_threshold_study(ROOT / "configs" / "studies" / f"{config_name}.yaml", out, print_progress=False)
-    return json.loads((out / "thresholds.json").read_text()), json.loads((out / "overhead.json").read_text())
+    th = json.loads((out / "thresholds.json").read_text())
+    for name, e in th["noise"].items():  # shown by `pytest -rP`: the measured numbers, for the record
+        print(f"{config_name}/{name}: threshold {e.get('threshold')} CI {e.get('ci')} "
+              f"crossings {e.get('crossing_check', {}).get('pairs')} chi2/dof {e.get('fit', {}).get('chi2_per_dof')}")
+    return th, json.loads((out / "overhead.json").read_text())
 
 
 def assert_published_within(entry, published, allowance):
