@@ -26,6 +26,7 @@ a fibre bend, a drifting coupler.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 from collections.abc import Mapping
@@ -182,10 +183,10 @@ class _BurstTrain:
         self.starts: list[float] = []
         self.ends: list[float] = []
         self._arrays = (np.empty(0), np.empty(0))
+        self.max_duration = 0.0
         self.next_start = c.start_round + self.rng.exponential(c.mean_interval_rounds)
 
-    def until(self, stop: float) -> tuple[np.ndarray, np.ndarray]:
-        """Start and end rounds (float64) of every episode starting before `stop`."""
+    def _extend(self, stop: float) -> None:
         while self.next_start < stop:
             d = (
                 self.c.mean_duration_rounds
@@ -194,7 +195,22 @@ class _BurstTrain:
             )
             self.starts.append(self.next_start)
             self.ends.append(self.next_start + d)
+            self.max_duration = max(self.max_duration, d)
             self.next_start += self.rng.exponential(self.c.mean_interval_rounds)
+
+    def covering(self, r: int) -> int:
+        """How many episodes cover round r (start <= r < end)."""
+        self._extend(r + 1)
+        n = 0
+        i = bisect.bisect_right(self.starts, r) - 1
+        while i >= 0 and self.starts[i] > r - self.max_duration - 1:
+            n += self.ends[i] > r
+            i -= 1
+        return n
+
+    def until(self, stop: float) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end rounds (float64) of every episode starting before `stop`."""
+        self._extend(stop)
         if len(self._arrays[0]) != len(self.starts):
             self._arrays = (np.asarray(self.starts), np.asarray(self.ends))
         starts, ends = self._arrays
@@ -267,6 +283,8 @@ class Scenario:
                 f"scenario {self.config.name}: rounds [{start_round}, {start_round + n_rounds}) outside [0, 2**53)"
             )
         self.rounds_served = max(self.rounds_served, start_round + n_rounds)
+        if n_rounds == 1:  # the emulator asks block by block: skip the array machinery
+            return {name: np.array([self._value_at(i, name, start_round)]) for i, name in enumerate(self.config.parameters)}
         r = np.arange(start_round, start_round + n_rounds, dtype=np.float64)
         out = {}
         for i, (name, sched) in enumerate(self.config.parameters.items()):
@@ -299,6 +317,29 @@ class Scenario:
         episodes.sort(key=lambda ep: (ep.start_round, ep.parameter))
         return Timeline(start_round, max(n, 0), values, tuple(episodes))
 
+    def _value_at(self, i: int, name: str, r: int) -> float:
+        """values(r, 1)[name][0], with the same floating-point operations in the same order."""
+        sched = self.config.parameters[name]
+        v = self.base.get(name, 0.0)
+        for j, c in enumerate(sched.components):
+            if isinstance(c, Constant):
+                v += c.value
+            elif isinstance(c, LinearDrift):
+                stop = math.inf if c.stop_round is None else c.stop_round
+                v += c.rate_per_round * (min(max(float(r), c.start_round), stop) - c.start_round)
+            elif isinstance(c, Steps):
+                k = bisect.bisect_right([s.at_round for s in c.steps], r)
+                v += c.steps[k - 1].value if k > 0 else 0.0
+            elif isinstance(c, Bursts):
+                v += c.amplitude * self._state[i, j].covering(r)
+            else:  # periodic and random walk: through numpy, as the array path computes them
+                v += float(self._component(i, j, c, np.array([float(r)]), r, 1)[0])
+        if sched.min is not None:
+            v = max(v, sched.min)
+        if sched.max is not None:
+            v = min(v, sched.max)
+        return v
+
     def _component(self, i: int, j: int, c: Component, r: np.ndarray, start: int, n: int) -> np.ndarray:
         if isinstance(c, Constant):
             return np.full(n, c.value)
@@ -317,10 +358,11 @@ class Scenario:
             # Round r is inside [s, s + d) iff ceil(s) <= r < ceil(s + d): a difference array over the window.
             lo = np.clip(np.ceil(starts[live]) - start, 0, n).astype(np.int64)
             hi = np.clip(np.ceil(ends[live]) - start, 0, n).astype(np.int64)
-            diff = np.zeros(n + 1)
-            np.add.at(diff, lo, c.amplitude)
-            np.add.at(diff, hi, -c.amplitude)
-            return np.cumsum(diff[:n])
+            # Count covering episodes in integers, then scale: the value of a round never depends on the window.
+            diff = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(diff, lo, 1)
+            np.add.at(diff, hi, -1)
+            return c.amplitude * np.cumsum(diff[:n])
         return self._walk(self._state[i, j], c, start, n)
 
     @staticmethod

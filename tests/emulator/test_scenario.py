@@ -62,14 +62,25 @@ RANDOM = [
     {"kind": "random_walk", "step_sigma": 0.1, "reversion_per_round": 0.001, "start_round": 300},
     {"kind": "bursts", "mean_interval_rounds": 500.0, "mean_duration_rounds": 60.0, "amplitude": 2.0},
 ]
+EVERY_KIND = [
+    *RANDOM,
+    {"kind": "bursts", "mean_interval_rounds": 50.0, "mean_duration_rounds": 200.0, "amplitude": 0.1},  # overlaps
+    {"kind": "periodic", "amplitude": 0.3, "period_rounds": 777.0, "phase_rad": 1.0},
+    {"kind": "linear_drift", "rate_per_round": 1e-4, "start_round": 100, "stop_round": 15_000},
+    {"kind": "steps", "steps": [{"at_round": 5, "value": 0.7}, {"at_round": 9_000, "value": -0.2}]},
+    {"kind": "constant", "value": 0.01},
+]
 
 
 def test_any_window_in_any_order_gives_the_same_values():
-    whole = scenario(RANDOM, seed=5).values(0, 20_000)["p"]
-    sc = scenario(RANDOM, seed=5)
+    whole = scenario(EVERY_KIND, seed=5, min=-1.0, max=2.5).values(0, 20_000)["p"]
+    sc = scenario(EVERY_KIND, seed=5, min=-1.0, max=2.5)
     for start, n in [(15_000, 5_000), (0, 10), (4_090, 20), (8_000, 7_000), (299, 3)]:
         np.testing.assert_array_equal(sc.values(start, n)["p"], whole[start : start + n])
-    assert not np.array_equal(scenario(RANDOM, seed=6).values(0, 20_000)["p"], whole)
+    rounds = np.random.default_rng(0).integers(0, 20_000, 300)
+    one_at_a_time = [sc.values(int(r), 1)["p"][0] for r in rounds]  # the emulator's block-by-block path
+    np.testing.assert_array_equal(one_at_a_time, whole[rounds])
+    assert not np.array_equal(scenario(EVERY_KIND, seed=6, min=-1.0, max=2.5).values(0, 20_000)["p"], whole)
     walk = scenario(RANDOM[:1], seed=5).values(0, 301)["p"]
     assert np.all(walk[:300] == 0.0) and walk[300] != 0.0  # the walk starts at its start_round
 
