@@ -4,15 +4,26 @@ Rounds arrive in batches (`push`); every batch completes some open "A" windows, 
 in one `decode_batch` call on their shared translation-invariant graph, then the closed "B" windows
 between finished A windows decode in one more call, with the artificial defects the A windows' committed
 edges put on their first and last layers (`controller.decode.schedule`, `controller.decode.windows`).
-Committed corrections come back from `decode_batch` itself: fault id 0 is the logical observable, fault
-id 1 + j marks crossing target j, so no per-shot Python runs. The frame (accumulated L0 flip of committed
+Committed corrections come back from `decode_batch` itself: fault id 0 is the logical observable, the
+other fault ids are the detectors of the layers just before and after the commit region (one id each),
+so the predictions say which artificial defects to add, and no per-window Python runs: the defects of
+a whole batch go into the stream with one strided XOR. The frame (accumulated L0 flip of committed
 regions) gives the block's logical outcome at `finish_block`: measured observable XOR frame.
 
-Priors are the controller's own belief (hooks given at construction), never the device's. If the belief
-has erasure heralds, windows decode with `ErasureDecoder` (heralds of each window re-weight its edges).
+Priors are the controller's own belief (given at construction), never the device's. If the belief has
+erasure heralds, windows decode with `ErasureDecoder` (the heralds inside each window re-weight its edges;
+at most 64 fault ids, so up to d = 7 for the rotated surface code).
 
-Measured (d=5, p=1e-3 circuit depolarizing, commit = buffer = gap = 5, `python bench/loop.py`; shared
-2-core machine): see `bench/loop.py` for the figures and what the baseline decodes.
+Measured (`python bench/loop.py`; rotated surface code memory Z, circuit depolarizing p = 1e-3, commit =
+buffer = gap = d, blocks of 10^5 rounds pushed 10^4 rounds at a time, thread CPU time, shared 2-core
+machine under load): committed rounds per second d=3 19.2 M, d=5 6.5 M, d=7 3.1 M; at d=5 the whole
+path runs at 0.83 of bare `Matching.decode_batch` on the same window shots (0.73 with 10^3-round
+batches). Choices behind it, each measured: decoding only the graph component that carries the
+observable halves matching time (d=5 A-window batch 1.7 ms against 3.3 ms with the full layers); the
+artificial defects as fault ids and strided views replaced a per-window index scatter (26 µs -> ~10 µs
+per batch of 1000 windows); a Numba kernel compacts layers (61 µs against 112 µs per 10^4 rounds).
+Bare `decode_batch` on whole 1000-round blocks runs at 0.35 M rounds/s: windows are not just bounded
+in latency but 18x faster here.
 """
 
 from __future__ import annotations
@@ -86,6 +97,7 @@ class _Code:
 
     spec: CodeSpec
     hooks: NoiseHooks
+    belief: object
     raw: LayerSizes
     compact: LayerSizes
     keep: tuple[np.ndarray, np.ndarray, np.ndarray]
@@ -95,14 +107,14 @@ class _Code:
     blocks: dict[int, MatchingDecoder | ErasureDecoder] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, spec: CodeSpec, hooks: NoiseHooks) -> _Code:
+    def build(cls, spec: CodeSpec, hooks: NoiseHooks, belief: object) -> _Code:
         ref = Reference(replace(spec, rounds=4), hooks)
         raw = LayerSizes(*(int(np.count_nonzero(ref.layer == t)) for t in (0, 2, 4)))
         keep = tuple(ref.layer_keep(t) for t in (0, 2, 4))
         if not (np.array_equal(ref.layer_keep(1), keep[1]) and np.array_equal(ref.layer_keep(3), keep[1])):
             raise DecodeError(f"{spec}: generic layers differ in their detectors; streaming needs identical rounds")
         compact = LayerSizes(*(int(np.count_nonzero(k)) for k in keep))
-        code = cls(spec, hooks, raw, compact, keep, bool(ref.herald.any()))
+        code = cls(spec, hooks, belief, raw, compact, keep, bool(ref.herald.any()))
         code.refs[4] = ref
         return code
 
@@ -170,7 +182,7 @@ class StreamingDecoder:
         self.commit, self.buffer = commit, buffer
         self.gap = max(buffer, 1) if gap is None else gap
         Schedule.build(1, commit, buffer, self.gap)  # validates the three sizes
-        self._codes: dict[tuple[str, int, str, int], _Code] = {}
+        self._codes: dict[tuple[str, int, str, int], _Code] = {}  # (family, distance, basis, id(belief))
         self._pending: tuple[CodeSpec, object] | None = None
         self.block_index = 0
         #: Instrumentation: if set, called with (graph, shots) after each window batch (benchmark replays);
@@ -182,11 +194,11 @@ class StreamingDecoder:
     # -- configuration --------------------------------------------------------------------------------
 
     def _configure(self, spec: CodeSpec, belief: object) -> None:
-        hooks = _hooks(belief)
-        key = (spec.family, spec.distance, spec.basis, id(hooks))
+        # Keyed by the belief object itself (kept alive by the cache, so its id is not reused).
+        key = (spec.family, spec.distance, spec.basis, id(belief))
         code = self._codes.get(key)
         if code is None:
-            code = self._codes[key] = _Code.build(spec, hooks)
+            code = self._codes[key] = _Code.build(spec, _hooks(belief), belief)
         self._belief = belief
         self._code = code
         self.spec = spec

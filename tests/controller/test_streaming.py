@@ -119,6 +119,19 @@ def test_streaming_matches_offline_many_shots(d: int, p: float, shots: int) -> N
         assert stats["offline"] >= 20, stats
 
 
+@pytest.mark.parametrize("family", ["rotated_surface", "xzzx", "repetition"])
+@pytest.mark.parametrize("basis", ["X", "Z"])
+def test_every_code_family_and_basis_matches_offline(family: str, basis: str) -> None:
+    spec = CodeSpec(family, 3, 20, basis)
+    hooks = CircuitDepolarizingHooks(1e-2)
+    dets, obs, circuit = sample(spec, hooks, 250, SEED)
+    offline = MatchingDecoder(circuit_dem(circuit)).decode_batch(dets)[:, 0] ^ obs
+    streamed = stream_outcomes(StreamingDecoder(spec, hooks, 3, 3), dets, obs, batch=4)
+    stats = paired(streamed.astype(bool), offline.astype(bool))
+    assert stats["offline"] > 0, stats
+    assert_matches_offline(stats)
+
+
 def test_buffer_zero_is_measurably_worse() -> None:
     """Without a buffer, commits near a window edge are guesses: the same comparison must reject it."""
     stats = compare(3, 5e-3, 30, 600, commit=3, buffer=0)
