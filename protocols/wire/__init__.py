@@ -35,7 +35,7 @@ from protocols.wire.missed import DropLedger
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
 from protocols.wire.security import Curve, KeyPair, check_address, is_loopback, load_keypair, load_public_key, make_keypair
 from protocols.wire.session import ControlSession, SessionConfig, SessionState
-from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender
+from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender, ipc_address
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -84,6 +84,7 @@ __all__ = [
     "check_address",
     "decode",
     "encode",
+    "ipc_address",
     "is_loopback",
     "load_keypair",
     "load_public_key",

@@ -1,6 +1,6 @@
 """ZeroMQ transport: the data path (PUSH -> PULL) and the control path (DEALER <-> ROUTER).
 
-Thin shells around the codec, the drop ledger and the control session; see SPEC.md section "Transport".
+Thin shells around the codec, the drop ledger and the control session; see SPEC.md sections 7, 9 and 13.
 Every socket has explicit high-water marks and linger 0; sends never block: a data batch that meets the
 high-water mark is dropped and reported in MISSED_EVENTS records of the next batch, a control message that
 cannot be queued raises WireError. Addresses must be loopback unless CURVE keys are given.
@@ -9,6 +9,8 @@ cannot be queued raises WireError. Addresses must be loopback unless CURVE keys 
 from __future__ import annotations
 
 import collections
+import os
+import tempfile
 import time
 from typing import Any
 
@@ -20,6 +22,7 @@ from protocols.timetags import TIMETAG_DTYPE, RecordType
 from protocols.wire.codec import Codec, encode, encode_parts
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, TimeTagBatch
+from protocols.wire.framepool import FramePool
 from protocols.wire.missed import DropLedger
 from protocols.wire.rejections import FrameRejected
 from protocols.wire.security import Curve, apply_curve, check_address
@@ -30,6 +33,15 @@ DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 
 CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
 _NOBLOCK, _SNDMORE, _RCVTIMEO = int(zmq.NOBLOCK), int(zmq.SNDMORE), int(zmq.RCVTIMEO)  # plain ints: enum ops cost µs
+
+
+def ipc_address(name: str, directory: str | None = None) -> str:
+    """An ipc:// address in `directory`, or in a new private (mode 0700) temporary directory."""
+    if not name or "/" in name:
+        raise WireError(f"ipc_address: name {name!r} must be a non-empty file name without '/'")
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="quantacore-")  # mkdtemp creates it with mode 0700
+    return f"ipc://{os.path.join(directory, name)}"
 
 
 def _socket(ctx: zmq.Context, kind: int, sndhwm: int, rcvhwm: int) -> zmq.Socket:
@@ -54,77 +66,6 @@ def _attach(sock: zmq.Socket, address: str, bind: bool, curve: Curve | None, wha
     return address
 
 
-HEADROOM = 128  # bytes reserved before a batch's records for its envelope (at most ~90 bytes are needed)
-
-
-class _FramePool:
-    """Reusable frame buffers for large batches, handed to ZeroMQ without a copy (copy=False, track=True) and
-    reused once ZeroMQ has let go. Why: a fresh 1 MiB allocation per batch costs page faults that are dearer
-    than the copy itself, and a buffer the producer writes into directly needs no copy at all."""
-
-    def __init__(self, size: int) -> None:
-        self._bufs: list[bytearray] = [bytearray() for _ in range(size)]
-        self._trackers: list[Any] = [None] * size
-        self._lent: dict[int, int] = {}  # payload address -> slot, for buffers handed out by `lend`
-        self._next = 0
-
-    def _free_slot(self, nbytes: int) -> int:
-        for _ in range(len(self._bufs)):
-            i = self._next
-            self._next = (i + 1) % len(self._bufs)
-            t = self._trackers[i]
-            if (t is None or t.done) and i not in self._lent.values():
-                break
-        else:  # every buffer is in flight or lent: add one rather than wait
-            i = len(self._bufs)
-            self._bufs.append(bytearray())
-            self._trackers.append(None)
-        self._trackers[i] = None
-        if len(self._bufs[i]) < nbytes:
-            self._bufs[i] = bytearray(max(nbytes, 2 * len(self._bufs[i])))
-        return i
-
-    def lend(self, n: int) -> np.ndarray:
-        """A writable TIMETAG_DTYPE[n] array inside a frame buffer, after HEADROOM bytes for the envelope."""
-        i = self._free_slot(HEADROOM + 16 * n)
-        tags = np.frombuffer(self._bufs[i], dtype=TIMETAG_DTYPE, count=n, offset=HEADROOM)
-        self._lent[tags.__array_interface__["data"][0]] = i
-        return tags
-
-    def lent_slot(self, tags: np.ndarray) -> int | None:
-        """The slot of a lent array (or of a prefix of it), else None."""
-        return self._lent.get(tags.__array_interface__["data"][0]) if tags.flags.c_contiguous else None
-
-    def give_back(self, tags: np.ndarray) -> None:
-        """Return a lent buffer that will not be sent."""
-        self._lent.pop(tags.__array_interface__["data"][0], None)
-
-    def frame_in_place(self, slot: int, head: list[Any], payload_bytes: int) -> memoryview:
-        """Write the envelope just before the lent records and return the frame (no copy of the records)."""
-        head_bytes = b"".join(head)
-        start = HEADROOM - len(head_bytes)
-        view = memoryview(self._bufs[slot])
-        view[start:HEADROOM] = head_bytes
-        return view[start : HEADROOM + payload_bytes]
-
-    def assemble(self, parts: list[Any]) -> tuple[memoryview, int]:
-        """Copy the parts of one frame into a free buffer; return a view of the frame and the buffer's slot."""
-        sizes = [memoryview(p).nbytes for p in parts]
-        i = self._free_slot(sum(sizes))
-        view = memoryview(self._bufs[i])
-        pos = 0
-        for p, n in zip(parts, sizes):
-            view[pos : pos + n] = p
-            pos += n
-        return view[:pos], i
-
-    def sent(self, slot: int, tracker: Any, tags: np.ndarray | None = None) -> None:
-        """Remember the tracker of the frame sent from `slot` (and end the loan of `tags`)."""
-        self._trackers[slot] = tracker
-        if tags is not None:
-            self.give_back(tags)
-
-
 class DataSender:
     """PUSH side of the data path: sends TimeTagBatch messages without ever blocking."""
 
@@ -135,7 +76,7 @@ class DataSender:
         self._poller = zmq.Poller()
         self._poller.register(self._sock, zmq.POLLOUT)
         self.ledger = DropLedger()
-        self._pool = _FramePool(hwm + 4)
+        self._pool = FramePool(hwm + 4)
         self.seq = 0  # advances only when a batch was queued: a seq gap at the receiver is transport loss
         self.sent_batches = 0
         self.sent_tags = 0
@@ -318,7 +259,8 @@ class ControlEndpoint:
                 pass  # counted in send(); heartbeats/timeouts recover the session
 
     def poll(self, timeout_ms: int = 0) -> list[Message]:
-        """Handle what arrives within `timeout_ms` (returns early once something arrived); return app messages."""
+        """Handle at most one frame arriving within `timeout_ms`, send replies and due heartbeats, reconnect if
+        the peer timed out; return the messages meant for the application (often none)."""
         # One frame per call (the next call gets the next one at once). A blocking receive with a timeout
         # (ZMQ_RCVTIMEO) wakes up faster than poll-then-receive, and control frames are small enough that
         # copying them beats zero-copy Frame objects.

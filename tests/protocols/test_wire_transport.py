@@ -30,6 +30,7 @@ from protocols.wire import (
     SetParameter,
     TimeTagBatch,
     decode,
+    encode,
     load_keypair,
     make_keypair,
 )
@@ -234,3 +235,53 @@ def test_receiver_thread_sees_every_large_batch_in_order(ctx):
         th.join(10)
         tx.close()
         rx.close()
+
+
+def test_in_place_batches_are_canonical_frames(ctx):
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=64)
+    raw = ctx.socket(zmq.PULL)
+    raw.connect(tx.address)
+    try:
+        assert tx.wait_ready()
+        rng = np.random.default_rng(9)
+        sent = []
+        for r, n in enumerate([70_000, 3_000, 40_000, 70_000]):  # large (in place) and small (packed) batches
+            batch = tx.allocate(n)
+            src = tags_for(r, n, rng)
+            batch[:] = src
+            keep = n - 5 if r == 3 else n  # a prefix of an allocated batch is sent in place too
+            assert tx.send_batch(r, 1, batch[:keep])
+            sent.append(src[:keep])
+        for r, src in enumerate(sent):
+            assert raw.poll(5000)
+            frame = raw.recv()
+            msg = decode(frame)
+            assert msg.first_round == r and np.array_equal(msg.tags, src)
+            assert encode(msg) == frame  # the envelope written in place is the canonical encoding
+    finally:
+        raw.close(0)
+        tx.close()
+
+
+def test_ipc_address_in_private_temp_dir(ctx):
+    import os
+    import stat
+
+    from protocols.wire import ipc_address
+
+    address = ipc_address("data")
+    directory = os.path.dirname(address[len("ipc://"):])
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    tx = DataSender(ctx, address)
+    rx = DataReceiver(ctx, address)
+    try:
+        assert tx.wait_ready() and tx.send_batch(0, 1, np.zeros(3, TIMETAG_DTYPE))
+        assert isinstance(rx.recv(5000), TimeTagBatch)
+    finally:
+        tx.close()
+        rx.close()
+        import shutil
+
+        shutil.rmtree(directory, ignore_errors=True)
+    with pytest.raises(WireError, match="without '/'"):
+        ipc_address("a/b")
