@@ -20,6 +20,7 @@ import sinter
 from emulator.physics.bosonic import CatNoise, CatRates, cat_channel, cat_rates_grid
 from emulator.physics.bosonic.channels import CatQubitChannel
 from protocols.codes import CodeSpec, build_memory_circuit
+from protocols.errors import ConfigError, NoiseModelError
 from protocols.noise import EffectiveChannel
 from studies.bosonic.config import CatRepetitionSection, CatSection
 
@@ -37,7 +38,10 @@ __all__ = [
 def cat_round_channel(alpha2: float, kappa_1: float, base: CatSection, round_time: float) -> CatQubitChannel:
     """Per-round Pauli channel of one cat at |alpha|^2 and kappa_1 (other noise from `base`), rates cached on disk."""
     noise = CatNoise(kappa_1=kappa_1, n_th=base.n_th, kappa_phi=base.kappa_phi)
-    g = cat_rates_grid(np.array([alpha2]), noise)
+    try:
+        g = cat_rates_grid(np.array([alpha2]), noise)
+    except NoiseModelError as e:
+        raise ConfigError(f"cat_repetition: |alpha|^2={alpha2:g}, kappa_1={kappa_1:g} is outside the cat model: {e}") from e
     rates = CatRates(float(g["alpha2"][0]), float(g["bit_flip"][0]), float(g["phase_flip"][0]),
                      float(g["gap"][0]), int(g["cutoff"][0]))
     return cat_channel(alpha2, noise, round_time, rates=rates)

@@ -68,6 +68,7 @@ class SurfaceGkpSection(StrictModel):
     distances: Distances = Field(default=[5, 9, 13], min_length=2, max_length=8)
     sigma: Sweep = Field(min_length=3, max_length=60)
     operating_sigma: float = Field(default=0.45, gt=0.05, lt=1.0)
+    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
     _d = pydantic.field_validator("distances")(classmethod(lambda cls, v: _distances(v)))
     _s = pydantic.field_validator("sigma")(classmethod(lambda cls, v: _sweep(v)))
@@ -89,6 +90,7 @@ class XzzxSection(StrictModel):
     distances: Distances = Field(default=[5, 9, 13], min_length=2, max_length=8)
     biases: list[BiasEntry] = Field(min_length=1, max_length=12)
     compare_css: bool = True
+    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
 
 class CatRepetitionSection(StrictModel):
@@ -99,11 +101,12 @@ class CatRepetitionSection(StrictModel):
     """
 
     distances: Distances = Field(default=[3, 5, 7], min_length=2, max_length=8)
-    round_time: float = Field(default=1.0, gt=0.0, le=1e3, description="one syndrome round, units of 1/kappa_2")
+    round_time: float = Field(default=5.0, gt=0.0, le=1e3, description="one syndrome round, units of 1/kappa_2")
     threshold_alpha2: Sweep = Field(default=[2.0, 4.0, 8.0], min_length=1, max_length=12)
     kappa_1: Sweep = Field(min_length=3, max_length=40)
     alpha2: Sweep = Field(min_length=2, max_length=40)
     operating_kappa_1: float = Field(default=1e-2, gt=0.0, le=0.1)
+    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
     _d = pydantic.field_validator("distances")(classmethod(lambda cls, v: _distances(v, minimum=3, odd=False)))
     _k = pydantic.field_validator("kappa_1", "alpha2", "threshold_alpha2")(classmethod(lambda cls, v: _sweep(v)))
@@ -116,6 +119,7 @@ class DualRailSection(StrictModel):
     loss_db: Sweep = Field(min_length=3, max_length=60)
     decoders: list[str] = Field(default=["qc-erasure", "qc-matching"], min_length=1, max_length=2)
     operating_loss_db: float = Field(default=0.2, gt=0.0, le=10.0)
+    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
     @pydantic.field_validator("decoders")
     @classmethod
