@@ -284,7 +284,8 @@ class Scenario:
             )
         self.rounds_served = max(self.rounds_served, start_round + n_rounds)
         if n_rounds == 1:  # the emulator asks block by block: skip the array machinery
-            return {name: np.array([self._value_at(i, name, start_round)]) for i, name in enumerate(self.config.parameters)}
+            names = self.config.parameters
+            return {name: np.array([self._value_at(i, name, start_round)]) for i, name in enumerate(names)}
         r = np.arange(start_round, start_round + n_rounds, dtype=np.float64)
         out = {}
         for i, (name, sched) in enumerate(self.config.parameters.items()):
@@ -307,7 +308,9 @@ class Scenario:
                 if isinstance(c, Bursts):
                     s, e = self._state[i, j].until(stop)
                     keep = e > start_round
-                    episodes += [Episode(name, "burst", float(a), float(b), c.amplitude) for a, b in zip(s[keep], e[keep])]
+                    episodes += [
+                        Episode(name, "burst", float(a), float(b), c.amplitude) for a, b in zip(s[keep], e[keep])
+                    ]
                 elif isinstance(c, Steps):
                     episodes += [
                         Episode(name, "step", st.at_round, st.at_round, st.value)

@@ -17,9 +17,6 @@ import math
 import numpy as np
 from numba import njit
 
-_M64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-
-
 @njit(cache=True, inline="always")
 def _rotl(x: np.uint64, k: int) -> np.uint64:
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))

@@ -156,14 +156,18 @@ def test_excess_loss_adds_to_the_per_round_path():
 
 def test_config_errors_name_file_field_and_range(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("name: x\nseed: 1\nparameters:\n  a.b:\n    components:\n      - {kind: periodic, amplitude: 1, period_rounds: 0}\n")
+    head = "name: x\nseed: 1\nparameters:\n  a.b:\n    components:\n"
+    bad.write_text(head + "      - {kind: periodic, amplitude: 1, period_rounds: 0}\n")
     with pytest.raises(ConfigError) as e:
         load_scenario(bad)
     assert "bad.yaml" in str(e.value) and "period_rounds" in str(e.value) and "gt 0" in str(e.value)
-    bad.write_text("name: x\nseed: 1\nparameters:\n  a.b:\n    components:\n      - {kind: constant, value: 1, colour: red}\n")
+    bad.write_text(head + "      - {kind: constant, value: 1, colour: red}\n")
     with pytest.raises(ConfigError, match="colour"):
         load_scenario(bad)
-    cfg = validate(ScenarioConfig, {"name": "x", "seed": 1, "parameters": {"a.b": {"components": [{"kind": "constant", "value": 1}]}}})
+    cfg = validate(
+        ScenarioConfig,
+        {"name": "x", "seed": 1, "parameters": {"a.b": {"components": [{"kind": "constant", "value": 1}]}}},
+    )
     with pytest.raises(ConfigError, match="combine 'add' needs"):
         Scenario(cfg)
     with pytest.raises(ConfigError, match="no field 'a'"):
