@@ -250,3 +250,21 @@ def test_stray_light_adds_a_dark_rate_in_its_rounds():
     t_dark = (~lit).sum() * period * 1e-12
     for n, mean in ((in_lit.sum(), 2 * (rate + extra) * t_lit), ((~in_lit).sum(), 2 * rate * t_dark)):
         assert abs(n - mean) <= Z * math.sqrt(mean)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate_tau", [0.05, 0.5, 2.0, 8.0])
+def test_dead_time_law_holds_from_light_to_heavy_saturation(rate_tau):
+    # The renewal law of test_dead_time_is_non_paralyzable over two decades of R tau, 1e6 input counts each.
+    tau, period = 50_000, 1_000_000
+    rate = rate_tau / (tau * 1e-12)
+    n_rounds = int(1e6 / (rate * period * 1e-12))
+    stage = ReadoutStage(dual_rail_map(1), np.array([0]), period, dark_rate_hz=rate, dead_time_ps=tau, seed=18)
+    zeros = np.zeros((n_rounds, 1), dtype=np.uint8)
+    t = stage.emit(zeros, zeros)
+    t = t["time_ps"][t["channel"] == 0]
+    r = rate * 1e-12
+    mu = tau + 1 / r
+    total_t = n_rounds * period
+    assert np.diff(t).min() >= tau
+    assert abs(len(t) - total_t / mu) <= Z * math.sqrt(total_t / r**2 / mu**3)
