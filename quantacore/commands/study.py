@@ -11,6 +11,7 @@ HELP = "run an offline QEC study (thresholds, overhead, plots)"
 #: only when their study runs, so `--help` stays fast.
 STUDIES: dict[str, tuple[str, str]] = {
     "thresholds": ("studies.thresholds", "run_study_from_args"),
+    "bosonic": ("studies.bosonic", "run_study_from_args"),
 }
 
 
@@ -20,6 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     p = sub.add_parser("thresholds", help="thresholds and overhead of codes under noise models (sinter)")
     p.add_argument("--config", required=True, help="study YAML (see configs/studies/)")
     p.add_argument("--out", required=True, help="output directory; an existing one is resumed")
+    b = sub.add_parser("bosonic", help="cat, GKP and hybrid codes: thresholds, photons and modes (sinter)")
+    b.add_argument("--config", required=True, help="bosonic study YAML (see configs/studies/bosonic.yaml)")
+    b.add_argument("--out", required=True, help="output directory; an existing one is resumed")
 
 
 def main(args: argparse.Namespace) -> int:
