@@ -177,10 +177,12 @@ class StreamingDecoder:
         """Configure for `spec` blocks under `belief` (NoiseHooks or a model with .hooks()).
 
         `commit` layers committed per open window, `buffer` layers seen on each side of it, `gap` layers of
-        each closed window between commits (default max(buffer, 1)).
+        each closed window between commits (default max(buffer, 2)). A gap of 1 leaves the closed window
+        no time-like edge to reconcile its two neighbours' commits: d=3, p=5e-3, 3000 blocks of 30 rounds,
+        commit = buffer = 3 fail 953 times with gap 1, 853 with gap 2, 852 when decoded whole.
         """
         self.commit, self.buffer = commit, buffer
-        self.gap = max(buffer, 1) if gap is None else gap
+        self.gap = max(buffer, 2) if gap is None else gap
         Schedule.build(1, commit, buffer, self.gap)  # validates the three sizes
         self._codes: dict[tuple[str, int, str, int], _Code] = {}  # (family, distance, basis, id(belief))
         self._pending: tuple[CodeSpec, object] | None = None
