@@ -205,8 +205,8 @@ class ControllerProcess:
             if msg is None and (bye or time.monotonic() - last_data > idle_timeout_s):
                 break
         # Answers to commands still in flight.
-        t_end = time.monotonic() + 1.0
-        while self.switches and time.monotonic() < t_end:
+        t_end = time.monotonic() + 2.0
+        while (self.switches or self.control.session.pending) and time.monotonic() < t_end:
             self._on_control(pipe, self.control.poll(20))
         elapsed = time.perf_counter() - t_start
         summary = pipe.summary()
@@ -221,6 +221,7 @@ class ControllerProcess:
                 "feedback_unsent": self.unsent,
                 "device_errors": {"count": len(self.errors), "first": self.errors[:5]},
                 "acks": dict(self.acks),
+                "commands_unanswered": len(self.control.session.pending),
                 "transport": {k: int(v) for k, v in self.data.stats.items()},
                 "control": {k: int(v) for k, v in self.control.session.stats.items()},
                 "within_budget": pipe.latency.within_budget(),

@@ -21,7 +21,7 @@ from emulator.physics.device import load_device
 from emulator.scenario import Scenario, load_scenario
 from protocols.codes import CodeSpec
 from protocols.endpoints import data_address, resolve_bind
-from protocols.errors import QuantaCoreError
+from protocols.errors import QuantaCoreError, WireError
 from protocols.run_config import RunConfig
 from protocols.wire import (
     ChannelMap as WireChannelMap,
@@ -70,6 +70,7 @@ class ServerStats:
     batches_dropped: int = 0
     commands: int = 0
     commands_late: int = 0
+    acks_undeliverable: int = 0
 
 
 class EmulatorServer:
@@ -139,7 +140,10 @@ class EmulatorServer:
                 ack = s.acknowledge(cmd.command_id, CommandStatus.APPLIED, boundary, now)
             except QuantaCoreError as e:
                 ack = s.acknowledge(cmd.command_id, CommandStatus.REJECTED, -1, now, str(e))
-        self.control.send(ack)
+        try:
+            self.control.send(ack)
+        except WireError:
+            self.stats.acks_undeliverable += 1  # the controller left; counted in session stats too
 
     def _poll_control(self, timeout_ms: int = 0) -> None:
         for msg in self.control.poll(timeout_ms):
