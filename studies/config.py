@@ -82,6 +82,7 @@ class StudyConfig(StrictModel):
     """A threshold study: every noise entry is swept over every distance and decoded with `decoder`."""
 
     name: str = Field(pattern=_NAME, max_length=64)
+    backend: Literal["stim"] = Field(default="stim", description="'qecsim' studies use studies.qecsim_backend")
     code: CodeSection = CodeSection()
     noise: list[NoiseEntry] = Field(min_length=1, max_length=32)
     decoder: str = Field(default="pymatching", min_length=1)

@@ -13,6 +13,7 @@ from protocols.errors import ConfigError
 from studies.collect import STATS_FILE, collect_stats
 from studies.config import load_study_config
 from studies.points import points_by_noise
+from studies.qecsim_backend.study import backend_of, run_qecsim_study
 from studies.report import FitSettings, write_outputs
 from studies.tasks import plan_study
 
@@ -41,6 +42,8 @@ def run_threshold_study(
     print_progress: bool = True,
 ) -> StudyResult:
     """Run (or resume) the study in `config_path`, writing stats.csv, thresholds.json, overhead.json, PNGs."""
+    if backend_of(config_path) == "qecsim":  # second simulation backend, own config schema: studies/qecsim_backend
+        return run_qecsim_study(config_path, out_dir, num_workers=num_workers, print_progress=print_progress)
     cfg = load_study_config(config_path)
     plan = plan_study(cfg, config_path)
     custom = available_decoders()
