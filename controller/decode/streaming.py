@@ -280,11 +280,14 @@ class StreamingDecoder:
             events: bool or uint8 0/1, shape (n,): the block circuit's detectors (heralds included) in
                 detector order, continuing where the last push stopped. Detector order groups by time
                 coordinate: layer 0 (`detectors_per_layer.first`), layers 1..R-1 (`.generic` each), layer
-                R, the final data readout (`.final`); n must cover whole layers.
+                R, the final data readout (`.final`); n must cover whole layers. Generic layers may also
+                come as a 2-D (k, `.generic`) array, one row per layer.
 
         Returns:
             The regions newly committed, their L0 flips, and the frame so far.
         """
+        if isinstance(events, np.ndarray) and events.ndim == 2 and events.shape[1] == self._code.raw.generic:
+            events = events.reshape(-1)
         if not isinstance(events, np.ndarray) or events.ndim != 1 or events.dtype.type not in (np.bool_, np.uint8):
             got = f"{events.dtype} {events.shape}" if isinstance(events, np.ndarray) else type(events).__name__
             raise DecodeError(f"push: expected a 1-D bool or uint8 array of detection events, got {got}")
@@ -341,7 +344,9 @@ class StreamingDecoder:
         a, b = (int(x) for x in run.windows[run.k0, :2])
         width = int(self._coff[b] - self._coff[a])
         if width != graph.num_detectors:
-            raise DecodeError(f"window {run.key}: the stream has {width} detectors in its layers, its graph {graph.num_detectors}")
+            raise DecodeError(
+                f"window {run.key}: the stream has {width} detectors in its layers, its graph {graph.num_detectors}"
+            )
         run.graph = graph
         return graph
 
@@ -361,7 +366,10 @@ class StreamingDecoder:
             if width:
                 shots = np.ndarray((n, width), np.uint8, events, first, (stride, 1))
                 # Contiguous for PyMatching: numpy's copy is cheaper than its own conversion of a strided view.
-                shots = shots ^ np.ndarray((n, width), np.uint8, art, first, (stride, 1)) if run.closed else shots.copy()
+                if run.closed:
+                    shots = shots ^ np.ndarray((n, width), np.uint8, art, first, (stride, 1))
+                else:
+                    shots = shots.copy()
                 pred = graph.decoder.decode_batch(shots)
                 if self.on_batch is not None:
                     self.on_batch(graph, shots)
@@ -387,7 +395,8 @@ class StreamingDecoder:
         """Close the current block (all its layers pushed) given its measured observable (0/1)."""
         if self._t != self.spec.rounds + 1:
             raise DecodeError(
-                f"finish_block: {self._t} of {self.spec.rounds + 1} layers of the block were pushed; push the rest first"
+                f"finish_block: {self._t} of {self.spec.rounds + 1} layers of the block were pushed; "
+                "push the rest first"
             )
         if measured not in (0, 1):
             raise DecodeError(f"finish_block: measured observable {measured!r}; allowed 0 or 1")

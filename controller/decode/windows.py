@@ -100,10 +100,11 @@ class Reference:
                 if len(ds) > 2:
                     raise DecodeError(f"{spec}: DEM part {ds} is not graphlike (more than two detectors)")
                 if len(ds) == 2:
-                    if abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]])) > 1:
+                    span = abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]]))
+                    if span > 1:
                         raise DecodeError(
-                            f"{spec}: an edge joins detectors {ds} {abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]]))} "
-                            "layers apart; window decoding needs edges within adjacent layers"
+                            f"{spec}: an edge joins detectors {ds} {span} layers apart; window decoding needs "
+                            "edges within adjacent layers"
                         )
                     pairs.append(ds)
                 if flips and ds:
@@ -114,6 +115,8 @@ class Reference:
         v = np.array([p[1] for p in pairs], dtype=np.int64)
         graph = scipy.sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
         _, label = scipy.sparse.csgraph.connected_components(graph, directed=False)
+        if not carries:
+            raise DecodeError(f"{spec}: no error flips the logical observable L0; nothing to decode")
         relevant = np.isin(label, label[np.array(carries, dtype=np.int64)]) & ~self.herald
         self.keep = relevant | self.herald
         #: compact index of each kept detector (-1: dropped)
@@ -185,7 +188,10 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
             return 1 + off - left
         if layer[k] == c1 and 0 <= off - right < n_right:
             return 1 + n_left + off - right
-        raise DecodeError(f"window [{a}, {b}) commit [{c0}, {c1}): committed edge reaches detector {k} in layer {layer[k]}")
+        raise DecodeError(
+            f"window [{a}, {b}) commit [{c0}, {c1}): a committed edge reaches detector {k} in layer {layer[k]}, "
+            "beyond the layers next to the commit region"
+        )
 
     for p, parts, herald in ref.terms:
         out: list[str] = []

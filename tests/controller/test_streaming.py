@@ -163,6 +163,22 @@ def test_same_inputs_same_outputs_whatever_the_batching() -> None:
         np.testing.assert_array_equal(runs[0], other)
 
 
+def test_generic_layers_as_rows_equal_flat_pushes() -> None:
+    spec = CodeSpec("rotated_surface", 3, 16)
+    hooks = CircuitDepolarizingHooks(5e-3)
+    dets, obs, _ = sample(spec, hooks, 40, SEED)
+    flat = stream_outcomes(StreamingDecoder(spec, hooks, 3, 3), dets, obs, 16)
+    dec = StreamingDecoder(spec, hooks, 3, 3)
+    sizes = dec.detectors_per_layer
+    rows = np.zeros(40, dtype=np.uint8)
+    for s in range(40):
+        dec.push(dets[s, : sizes.first])
+        dec.push(dets[s, sizes.first : sizes.offset(16)].reshape(15, sizes.generic))
+        dec.push(dets[s, sizes.offset(16) :])
+        rows[s] = dec.finish_block(int(obs[s])).outcome
+    np.testing.assert_array_equal(rows, flat)
+
+
 def test_commits_cover_every_layer_once_and_frame_is_their_parity() -> None:
     spec = CodeSpec("rotated_surface", 3, 40)
     hooks = CircuitDepolarizingHooks(5e-3)
