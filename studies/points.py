@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import sinter
 
 from protocols.errors import StudyError
@@ -47,7 +48,7 @@ class Points:
         return Points(self.d, self.p, self.shots, np.asarray(errors, dtype=np.int64), self.rounds)
 
     @staticmethod
-    def from_arrays(d, p, shots, errors, rounds) -> Points:  # noqa: ANN001 - array-likes
+    def from_arrays(d: ArrayLike, p: ArrayLike, shots: ArrayLike, errors: ArrayLike, rounds: ArrayLike) -> Points:
         """Build from array-likes, casting to the documented dtypes and sorting by (d, p)."""
         d = np.asarray(d, dtype=np.int64)
         p = np.asarray(p, dtype=np.float64)

@@ -60,7 +60,9 @@ def rate_description(unit: RateUnit) -> dict:
     return {"unit": "per_shot", "formula": "p_shot = errors / shots (one shot = all rounds of one memory run)"}
 
 
-def threshold_entry(points: Points, summary: NoiseSummary, unit: RateUnit, fit: FitSettings) -> tuple[dict, ThresholdEstimate | None]:
+def threshold_entry(
+    points: Points, summary: NoiseSummary, unit: RateUnit, fit: FitSettings
+) -> tuple[dict, ThresholdEstimate | None]:
     """thresholds.json entry of one noise model; a failed fit is reported with its reason, not raised."""
     base = {"kind": summary.kind, "parameter": summary.parameter, "decoder": summary.decoder,
             "distances": points.distances, "rate": unit}

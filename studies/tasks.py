@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ class StudyPlan:
     decoders: tuple[str, ...]
 
 
-def _qubits_for(family: str, basis: str):  # noqa: ANN202 - returns Callable[[int], int]
+def _qubits_for(family: str, basis: str) -> Callable[[int], int]:
     """Physical qubits of one logical qubit of `family` at distance d (for extrapolated distances)."""
 
     def qubits(d: int) -> int:

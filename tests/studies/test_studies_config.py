@@ -10,7 +10,9 @@ from studies.tasks import plan_study
 from studies.thresholds import run_threshold_study
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted((ROOT / "configs" / "studies").glob("*.yaml"))
+# The threshold-study configs (configs/studies also holds other studies' configs, with their own schemas).
+SHIPPED = [ROOT / "configs" / "studies" / f"{name}.yaml" for name in (
+    "code_capacity", "phenomenological", "circuit_depolarizing", "erasure", "photonic", "comparison", "quick")]
 
 GOOD = """\
 name: t
@@ -31,9 +33,6 @@ def write(tmp_path, text):
 
 
 def test_every_shipped_study_config_loads_and_plans():
-    names = {p.stem for p in SHIPPED}
-    assert {"code_capacity", "phenomenological", "circuit_depolarizing", "erasure", "photonic", "comparison",
-            "quick"} <= names
     for path in SHIPPED:
         cfg = load_study_config(path)
         plan = plan_study(cfg, path)
