@@ -14,9 +14,11 @@ The two are timed alternately in the same process, batch by batch, after a warm-
 Numba kernel. Times are thread CPU time (one core): the machine is shared, and wall time would mostly
 measure the neighbours.
 
-`emulator` repeats the measurement for the whole transport-free emulator (`PhotonicEmulator.next_blocks`:
-the project's memory circuit with heralded erasures from the device's effective channel, frames, ground
-truth and readout) against bare stim sampling of that same circuit.
+The headline `tags_per_s` / `ratio_vs_stim` are those of the whole transport-free emulator
+(`PhotonicEmulator.next_blocks`: the project's memory circuit with heralded erasures from the device's
+effective channel, frames, ground truth and readout) on the default run config's device, against bare stim
+sampling of that same circuit; `present_day_device` repeats it on the present-day device, whose heavy
+losses leave fewer clicks per round, and `readout_only` is the stim + readout measurement described above.
 """
 
 from __future__ import annotations
@@ -91,9 +93,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="QEC rounds per stim shot")
     ap.add_argument("--shots", type=int, default=2_000, help="shots per batch")
     ap.add_argument("--batches", type=int, default=40, help="timed batches of each kind")
-    ap.add_argument("--device", default=str(ROOT / "configs/devices/dual_rail_default.yaml"))
+    ap.add_argument("--device", default=str(ROOT / "configs/devices/dual_rail_default.yaml"),
+                    help="present-day device for the readout-only measurement")
+    ap.add_argument("--config", default=str(ROOT / "configs/default.yaml"), help="run config whose device is the default")
     args = ap.parse_args()
 
+    from protocols.run_config import load_run_config
+
+    default_device = load_device(ROOT / load_run_config(args.config).emulator.device)
     device = load_device(args.device)
     period_ps = int(round(device.clock.round_period_ns * 1e3))
     p_arrive = float(device.source.photon_number_distribution()[1:].sum() * device.channel.transmission())
@@ -127,29 +134,39 @@ def main() -> None:
         bare.sample(args.shots)
         t_bare += time.thread_time() - t
     rounds = args.batches * args.shots * args.rounds
-    full = emulator_pipeline(device, args.rounds, args.shots, args.batches)
+    full = emulator_pipeline(default_device, args.rounds, args.shots, args.batches)
+    present_day = emulator_pipeline(device, args.rounds, args.shots, args.batches)
     print(
         json.dumps(
             {
                 "bench": "emulator",
                 "code": "rotated_surface_code d=5 memory_z",
                 "rounds_per_shot": args.rounds,
-                "measurements_per_shot": int(cmap.shape[0]),
-                "device": device.name,
-                "photon_arrival_probability": round(p_arrive, 4),
-                "tags": n_tags,
-                "tags_per_measurement": round(n_tags / (args.batches * args.shots * cmap.shape[0]), 4),
-                "tags_per_s": round(n_tags / t_ours),
-                "rounds_per_s": round(rounds / t_ours),
-                "stim_rounds_per_s": round(rounds / t_bare),
-                "ratio_vs_stim": round(t_bare / t_ours, 4),
+                # Headline: the whole transport-free emulator (PhotonicEmulator.next_blocks) on the default run
+                # config's device, one core, against bare stim sampling of the same circuit.
+                "device": default_device.name,
+                "tags_per_s": full["tags_per_s"],
+                "ratio_vs_stim": full["ratio_vs_stim"],
+                "rounds_per_s": full["rounds_per_s"],
+                "tags_per_round": full["tags_per_round"],
                 "target_tags_per_s": 10_000_000,
-                "emulator": full,
+                "present_day_device": {"device": device.name, **present_day},
+                "readout_only": {
+                    "what": "stim's generated d=5 circuit sampled + numpy photon arrival + Numba readout",
+                    "device": device.name,
+                    "measurements_per_shot": int(cmap.shape[0]),
+                    "photon_arrival_probability": round(p_arrive, 4),
+                    "tags": n_tags,
+                    "tags_per_measurement": round(n_tags / (args.batches * args.shots * cmap.shape[0]), 4),
+                    "tags_per_s": round(n_tags / t_ours),
+                    "rounds_per_s": round(rounds / t_ours),
+                    "stim_rounds_per_s": round(rounds / t_bare),
+                    "ratio_vs_stim": round(t_bare / t_ours, 4),
+                },
                 "clock": "thread CPU time",
             }
         )
     )
-
 
 if __name__ == "__main__":
     main()

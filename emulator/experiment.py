@@ -68,6 +68,19 @@ def device_with(device: DeviceConfig, params: dict[str, float]) -> DeviceConfig:
     return validate(DeviceConfig, data, source=f"device {device.name} with {params}")
 
 
+def observable_columns(circuit: stim.Circuit) -> list[np.ndarray]:
+    """Measurement-record columns whose parity is each logical observable (from OBSERVABLE_INCLUDE)."""
+    cols: dict[int, list[int]] = {}
+    count = 0
+    for inst in circuit.flattened():
+        if inst.name == "OBSERVABLE_INCLUDE":
+            k = int(inst.gate_args_copy()[0])
+            cols.setdefault(k, []).extend(count + t.value for t in inst.targets_copy() if t.is_measurement_record_target)
+        else:
+            count += stim.Circuit(str(inst)).num_measurements if inst.name.startswith(("M", "HERALDED")) else 0
+    return [np.asarray(cols.get(k, []), dtype=np.int64) for k in range(circuit.num_observables)]
+
+
 @dataclass(frozen=True)
 class GroundTruth:
     """What really happened, for evaluation only: never sent to the controller."""
@@ -201,7 +214,7 @@ class PhotonicEmulator:
         if ch not in cache:
             circuit = build_memory_circuit(self._code.spec, ch.hooks())
             lay = FrameLayout.from_circuit(circuit, self._code.channel_map.qubits)
-            cache[ch] = (circuit, lay, circuit.compile_m2d_converter(), None)
+            cache[ch] = (circuit, lay, observable_columns(circuit), circuit.compile_sampler(seed=0))
         return cache[ch]
 
     def next_blocks(self, n_blocks: int) -> EmulatorBatch:
@@ -216,7 +229,7 @@ class PhotonicEmulator:
         while done < n_blocks:
             self._apply_due()
             ch = self._channel_at(self.next_round)
-            circuit, lay, m2d, _ = self._circuit_for(ch)
+            circuit, lay, obs_cols, _ = self._circuit_for(ch)
             # Blocks up to the next pending command or batch end share this code; a scenario that moves
             # the channel is followed block by block.
             n = 1 if self.scenario is not None else n_blocks - done
@@ -224,7 +237,7 @@ class PhotonicEmulator:
                 horizon = min(p[0] for p in self._pending) - self.next_round
                 n = max(1, min(n, -(-horizon // lay.n_frames)))
             sampler = circuit.compile_sampler(seed=(self.seed * 7_919 + self.next_block) % 2**63)
-            record = sampler.sample(n).astype(np.uint8)
+            record = sampler.sample(n).view(np.uint8)
             outcomes, heralds = lay.to_frames(record)
             has_out = lay.outcome_index >= 0
             has_her = lay.herald_index >= 0
@@ -232,17 +245,16 @@ class PhotonicEmulator:
             present = (has_out & ~lost) | (~has_out & has_her & ~lost)
             bits = np.where(has_out, outcomes, 0).astype(np.uint8)
             S = lay.n_slots
-            dev, dark = self._device_at(self.next_round)
-            scale = None
+            _, dark = self._device_at(self.next_round)
+            extra = None
             base = self.device.detectors.dark_count_rate_hz
             if dark != base:
-                scale = np.full(n * lay.n_frames, dark / base if base > 0 else 1.0)
+                extra = np.full(n * lay.n_frames, max(0.0, dark - base))
             tags = self._code.readout.emit(
-                bits.reshape(-1, S), present.reshape(-1, S).view(np.uint8), dark_scale=scale
+                bits.reshape(-1, S), present.reshape(-1, S).view(np.uint8), dark_extra_hz=extra
             )
             tag_parts.append(tags)
-            _, obs = m2d.convert(measurements=record.astype(bool), separate_observables=True)
-            obs_parts.append(obs)
+            obs_parts.append(np.stack([np.bitwise_xor.reduce(record[:, c], axis=1) for c in obs_cols], axis=1) != 0)
             herald_parts.append(heralds.reshape(n, -1).sum(axis=1, dtype=np.int64))
             specs += [self._code.spec] * n
             channels += [ch] * n

@@ -119,3 +119,15 @@ def test_bad_parameters_are_rejected(device):
         em.set_parameter("detectors.kind", 1.0, 0)
     with pytest.raises(ConfigError, match="n_blocks"):
         em.next_blocks(0)
+
+
+def test_observable_columns_give_stims_observables(device):
+    from emulator.experiment import observable_columns
+
+    ch = effective_channel(device)
+    circuit = build_memory_circuit(CodeSpec("rotated_surface", 3, 3, "X"), ch.hooks())
+    record = circuit.compile_sampler(seed=9).sample(500).view(np.uint8)
+    cols = observable_columns(circuit)
+    ours = np.stack([np.bitwise_xor.reduce(record[:, c], axis=1) for c in cols], axis=1) != 0
+    _, ref = circuit.compile_m2d_converter().convert(measurements=record.astype(bool), separate_observables=True)
+    assert np.array_equal(ours, ref) and ref.any()
