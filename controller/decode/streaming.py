@@ -195,12 +195,16 @@ class StreamingDecoder:
 
     # -- configuration --------------------------------------------------------------------------------
 
-    def _configure(self, spec: CodeSpec, belief: object) -> None:
+    def _code_for(self, spec: CodeSpec, belief: object) -> _Code:
         # Keyed by the belief object itself (kept alive by the cache, so its id is not reused).
         key = (spec.family, spec.distance, spec.basis, id(belief))
         code = self._codes.get(key)
         if code is None:
             code = self._codes[key] = _Code.build(spec, _hooks(belief), belief)
+        return code
+
+    def _configure(self, spec: CodeSpec, belief: object) -> None:
+        code = self._code_for(spec, belief)
         self._belief = belief
         self._code = code
         self.spec = spec
@@ -220,9 +224,30 @@ class StreamingDecoder:
         self._coff_list: list[int] = self._coff.tolist()
         self._a_stops: list[int] = self.schedule.a_windows[:, 1].tolist()
         self._a_commit_stops: list[int] = self.schedule.a_windows[:, 3].tolist()
+        for run in (*self._a_runs, *self._b_runs, *self._tail_run):
+            self._graph(run)
+
+    def prepare(self, spec: CodeSpec, belief: object | None = None) -> None:
+        """Build every window graph a block of `spec` needs now, so that a later `switch` to it costs nothing."""
+        belief = self._belief if belief is None else belief
+        code = self._code_for(spec, belief)
+        sched = Schedule.build(spec.rounds, self.commit, self.buffer, self.gap)
+        b = sched.b_windows
+        start, stop = sched.tail
+        tail = np.array([[start, stop, start, stop]], dtype=np.int64)
+        for run in (
+            *_runs(spec.rounds, sched.a_windows, "A"),
+            *_runs(spec.rounds, np.concatenate([b, b], axis=1), "B"),
+            *(_runs(spec.rounds, tail, "B") if stop > start else []),
+        ):
+            code.graph(run.key)
 
     def switch(self, spec: CodeSpec, belief: object | None = None) -> None:
-        """Decode blocks as `spec` (under `belief`, default the current one) from the next block boundary on."""
+        """Decode blocks as `spec` (under `belief`, default the current one) from the next block boundary on.
+
+        Mid-block the switch is queued and applied by `finish_block`; graphs not built by `prepare` are
+        built then.
+        """
         belief = self._belief if belief is None else belief
         if self._t == 0:
             self._configure(spec, belief)
@@ -339,7 +364,7 @@ class StreamingDecoder:
         return CommitResult(reg, fl, through, self._frame)
 
     def _graph(self, run: _Run) -> WindowGraph:
-        """The run's window graph, built on first use and checked against the stream's layer sizes."""
+        """The run's window graph (built once per code), checked against the stream's layer sizes."""
         graph = self._code.graph(run.key)
         a, b = (int(x) for x in run.windows[run.k0, :2])
         width = int(self._coff[b] - self._coff[a])

@@ -240,6 +240,8 @@ def test_distance_switch_takes_effect_at_the_block_boundary() -> None:
     d3, o3, c3 = sample(small, hooks, 1, SEED)
     d5, o5, c5 = sample(large, hooks, 80, SEED + 1)
     dec = StreamingDecoder(small, hooks, 3, 3)
+    dec.prepare(large)  # graphs of the next code built ahead of the switch
+    assert dec.spec == small
     dec.push(d3[0, : dec.detectors_per_layer.offset(10)])
     dec.switch(large)  # mid-block: queued
     assert dec.spec == small
