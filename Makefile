@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test validate bench venv clean
+.PHONY: run study test validate bench venv clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/quantacore run --config configs/default.yaml --summary out/run/summary.json
+	@echo "summary: out/run/summary.json"
+
+study: $(STAMP)
 	$(VENV)/bin/quantacore study thresholds --config configs/studies/quick.yaml --out out/quick
 
 test: $(STAMP)
@@ -25,6 +29,9 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/decode.py
+	$(PY) bench/emulator.py
+	$(PY) bench/transport.py
+	$(PY) bench/loop.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
