@@ -21,7 +21,7 @@ from protocols.errors import WireError
 from protocols.timetags import TIMETAG_DTYPE, RecordType
 from protocols.wire.codec import Codec, encode, encode_parts
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
-from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, TimeTagBatch
+from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, SyndromeFrame, TimeTagBatch
 from protocols.wire.framepool import FramePool
 from protocols.wire.missed import DropLedger
 from protocols.wire.rejections import FrameRejected
@@ -67,7 +67,7 @@ def _attach(sock: zmq.Socket, address: str, bind: bool, curve: Curve | None, wha
 
 
 class DataSender:
-    """PUSH side of the data path: sends TimeTagBatch messages without ever blocking."""
+    """PUSH side of the data path: sends TimeTagBatch (or SyndromeFrame) messages without ever blocking."""
 
     def __init__(self, ctx: zmq.Context, address: str = LOOPBACK, *, bind: bool = True, hwm: int = DATA_HWM,
                  curve: Curve | None = None) -> None:
@@ -80,6 +80,9 @@ class DataSender:
         self.seq = 0  # advances only when a batch was queued: a seq gap at the receiver is transport loss
         self.sent_batches = 0
         self.sent_tags = 0
+        self.sent_frames = 0
+        self.dropped_frames = 0
+        self.dropped_rounds = 0
 
     def allocate(self, n: int) -> np.ndarray:
         """A writable TIMETAG_DTYPE[n] batch inside a frame buffer: fill it and pass it (or a prefix of it) to
@@ -105,15 +108,12 @@ class DataSender:
         parts = encode_parts(TimeTagBatch(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=self.seq,
                                           t_send_ns=time.time_ns()))
         try:
-            if len(parts) == 1:
-                self._sock.send(parts[0], zmq.NOBLOCK)
-                self._pool.give_back(tags)
-            elif lent is not None:  # records already in a frame buffer: write the envelope before them
+            if lent is not None and len(parts) > 1:  # records already in a frame buffer: envelope before them
                 frame = self._pool.frame_in_place(lent, parts[:-1], tags.nbytes)
-                self._pool.sent(lent, self._sock.send(frame, zmq.NOBLOCK, copy=False, track=True), tags)
+                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), tags)
             else:
-                frame, slot = self._pool.assemble(parts)
-                self._pool.sent(slot, self._sock.send(frame, zmq.NOBLOCK, copy=False, track=True))
+                self._send_parts(parts)
+                self._pool.give_back(tags)
         except zmq.Again:
             self.ledger.drop(tags)
             self._pool.give_back(tags)
@@ -122,6 +122,33 @@ class DataSender:
         self.sent_batches += 1
         self.sent_tags += len(tags)
         return True
+
+    def _send_parts(self, parts: list[Any]) -> None:
+        """Send one encoded frame: small ones as they are, large ones from a reusable buffer without a copy."""
+        if len(parts) == 1:
+            self._sock.send(parts[0], _NOBLOCK)
+        else:
+            frame, slot = self._pool.assemble(parts)
+            self._pool.sent(slot, self._sock.send(frame, _NOBLOCK, copy=False, track=True))
+
+    def send_syndromes(self, frame: SyndromeFrame) -> bool:
+        """Queue a syndrome frame (seq and t_send_ns are set here); False if dropped at the high-water mark,
+        then counted in `dropped_frames`/`dropped_rounds` and visible to the receiver as a gap in rounds."""
+        if self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+            msg = SyndromeFrame.create(first_round=frame.first_round, n_rounds=frame.n_rounds,
+                                       n_measurements=frame.n_measurements, measurements=frame.measurements,
+                                       erasures=frame.erasures, seq=self.seq, t_send_ns=time.time_ns())
+            try:
+                self._send_parts(encode_parts(msg))
+            except zmq.Again:
+                pass
+            else:
+                self.seq += 1
+                self.sent_frames += 1
+                return True
+        self.dropped_frames += 1
+        self.dropped_rounds += frame.n_rounds
+        return False
 
     def flush(self, round_: int, timeout_s: float = 1.0) -> bool:
         """Send an empty batch carrying pending MISSED_EVENTS records, retrying until `timeout_s`."""
@@ -139,7 +166,9 @@ class DataSender:
         """Counters of this sender."""
         return {"sent_batches": self.sent_batches, "sent_tags": self.sent_tags,
                 "dropped_batches": self.ledger.dropped_batches, "dropped_events": self.ledger.dropped_events,
-                "dropped_markers": self.ledger.dropped_markers, "pending_missed": self.ledger.pending_events}
+                "dropped_markers": self.ledger.dropped_markers, "pending_missed": self.ledger.pending_events,
+                "sent_frames": self.sent_frames, "dropped_frames": self.dropped_frames,
+                "dropped_rounds": self.dropped_rounds}
 
     def close(self) -> None:
         """Close the socket (pending batches are discarded: linger 0)."""
@@ -158,6 +187,7 @@ class DataReceiver:
         self.stats: collections.Counter[str] = collections.Counter()
         self.last_error: FrameRejected | None = None
         self._expect_seq: int | None = None
+        self._expect_round: int | None = None
 
     def recv(self, timeout_ms: int = 1000) -> Message | None:
         """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
@@ -195,6 +225,12 @@ class DataReceiver:
             if len(special):
                 rec = msg.tags[special]
                 self.stats["missed_events"] += int(rec["missed"][rec["type"] == RecordType.MISSED_EVENTS].sum(dtype=np.int64))
+        elif isinstance(msg, SyndromeFrame):
+            self.stats["frames"] += 1
+            self.stats["rounds"] += msg.n_rounds
+            if self._expect_round is not None and msg.first_round > self._expect_round:
+                self.stats["round_gaps"] += msg.first_round - self._expect_round  # frames the sender dropped
+            self._expect_round = msg.first_round + msg.n_rounds
 
     def close(self) -> None:
         """Close the socket."""

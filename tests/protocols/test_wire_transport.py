@@ -285,3 +285,31 @@ def test_ipc_address_in_private_temp_dir(ctx):
         shutil.rmtree(directory, ignore_errors=True)
     with pytest.raises(WireError, match="without '/'"):
         ipc_address("a/b")
+
+
+def test_syndrome_frames_in_order_and_drops_seen_as_round_gaps(ctx):
+    from protocols.wire import SyndromeFrame
+
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=1)
+    rx = DataReceiver(ctx, tx.address, hwm=1)
+    rng = np.random.default_rng(2)
+    try:
+        assert tx.wait_ready()
+        bits = [(rng.random((10, 20000)) < 0.5, rng.random((10, 20000)) < 0.01) for _ in range(3)]
+        frames = [SyndromeFrame.from_bits(10 * k, *bits[k % 3])
+                  for k in range(300)]  # 300 x 50 KB while nobody reads: some must be dropped
+        ok = [tx.send_syndromes(f) for f in frames]
+        assert not all(ok) and tx.stats["dropped_rounds"] == 10 * ok.count(False)
+        got = []
+        while (m := rx.recv(timeout_ms=300)) is not None:
+            got.append(m)
+        assert [m.first_round for m in got] == [f.first_round for f, sent in zip(frames, ok) if sent]
+        sent_frames = [f for f, sent in zip(frames, ok) if sent]
+        assert all(np.array_equal(m.measurements, f.measurements) and np.array_equal(m.erasures, f.erasures)
+                   for m, f in zip(got, sent_frames))
+        last = got[-1].first_round + 10
+        assert rx.stats["round_gaps"] + rx.stats["rounds"] + got[0].first_round == last
+        assert rx.stats["seq_gaps"] == 0
+    finally:
+        tx.close()
+        rx.close()
