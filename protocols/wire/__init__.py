@@ -1,6 +1,7 @@
 """The wire protocol between a device (emulator, FPGA, DAQ, replay) and the controller; see SPEC.md."""
 
 from protocols.wire.codec import Codec, decode, encode
+from protocols.wire.conformance import Check, ConformanceReport, check_device
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import (
     MESSAGE_TYPES,
@@ -46,8 +47,10 @@ __all__ = [
     "Action",
     "ActionKind",
     "ChannelMap",
+    "Check",
     "CodeSpec",
     "Codec",
+    "ConformanceReport",
     "CommandAck",
     "CommandStatus",
     "ControlEndpoint",
@@ -82,6 +85,7 @@ __all__ = [
     "TimeTagBatch",
     "VersionMismatch",
     "check_address",
+    "check_device",
     "decode",
     "encode",
     "ipc_address",
