@@ -149,6 +149,13 @@ def test_erasure_aware_windows_match_offline_erasure_decoding() -> None:
     stats = paired(streamed.astype(bool), offline.astype(bool))
     assert stats["offline"] > 0, stats  # the comparison is not vacuous
     assert_matches_offline(stats)
+    # The heralds are really used: ignoring them (plain matching on the twin model, the degraded decoder)
+    # fails more often on the same samples, and then matches offline herald-ignoring matching.
+    unaware = stream_outcomes(StreamingDecoder(spec, channel, 3, 3, use_heralds=False), dets, obs, batch=5)
+    gain = paired(unaware.astype(bool), streamed.astype(bool))
+    assert gain["p_value"] < ALPHA and gain["n10"] > gain["n01"], gain
+    offline_unaware = MatchingDecoder(circuit_dem(circuit)).decode_batch(dets)[:, 0] ^ obs
+    assert_matches_offline(paired(unaware.astype(bool), offline_unaware.astype(bool)))
 
 
 def test_same_inputs_same_outputs_whatever_the_batching() -> None:
