@@ -33,6 +33,7 @@ DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 
 CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
 _NOBLOCK, _SNDMORE, _RCVTIMEO = int(zmq.NOBLOCK), int(zmq.SNDMORE), int(zmq.RCVTIMEO)  # plain ints: enum ops cost µs
+_EVENTS, _POLLOUT = int(zmq.EVENTS), int(zmq.POLLOUT)
 
 
 def ipc_address(name: str, directory: str | None = None) -> str:
@@ -91,7 +92,7 @@ class DataSender:
 
     def wait_ready(self, timeout_s: float = 2.0) -> bool:
         """Wait until a receiver is connected and the queue has room (sends before that are dropped)."""
-        if self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+        if self._sock.get(_EVENTS) & _POLLOUT:
             return True
         return bool(self._poller.poll(int(timeout_s * 1000)))
 
@@ -100,7 +101,7 @@ class DataSender:
         if self.ledger.pending_events:
             self._pool.give_back(tags)  # prepending the records copies the batch anyway
             tags = np.concatenate([self.ledger.take(), tags])
-        if not self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+        if not self._sock.get(_EVENTS) & _POLLOUT:
             self.ledger.drop(tags)  # full (or no peer yet): do not even encode
             self._pool.give_back(tags)
             return False
@@ -134,7 +135,7 @@ class DataSender:
     def send_syndromes(self, frame: SyndromeFrame) -> bool:
         """Queue a syndrome frame (seq and t_send_ns are set here); False if dropped at the high-water mark,
         then counted in `dropped_frames`/`dropped_rounds` and visible to the receiver as a gap in rounds."""
-        if self._sock.getsockopt(zmq.EVENTS) & zmq.POLLOUT:
+        if self._sock.get(_EVENTS) & _POLLOUT:
             msg = SyndromeFrame.create(first_round=frame.first_round, n_rounds=frame.n_rounds,
                                        n_measurements=frame.n_measurements, measurements=frame.measurements,
                                        erasures=frame.erasures, seq=self.seq, t_send_ns=time.time_ns())
