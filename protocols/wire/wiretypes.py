@@ -205,12 +205,6 @@ class WireStruct:
         compiled(cls)[0](obj)
         return obj
 
-    def _check_generic(self) -> None:
-        """The same checks as __post_init__, one method call per field (the reference for the fast path)."""
-        for name, t in self.wire_fields():
-            t.check(getattr(self, name), name)
-        self._finish("")
-
     def _finish(self, path: str) -> None:
         """Cross-field checks (and reshaping of decoded arrays); runs after construction and after decoding."""
 
