@@ -7,7 +7,7 @@ edges put on their first and last layers (`controller.decode.schedule`, `control
 Committed corrections come back from `decode_batch` itself: fault id 0 is the logical observable, the
 other fault ids are the detectors of the layers just before and after the commit region (one id each),
 so the predictions say which artificial defects to add, and no per-window Python runs: the defects of
-a whole batch go into the stream with one strided XOR. The frame (accumulated L0 flip of committed
+a whole batch go into the stream in one kernel call (`controller.decode.defects`). The frame (accumulated L0 flip of committed
 regions) gives the block's logical outcome at `finish_block`: measured observable XOR frame.
 
 Priors are the controller's own belief (given at construction), never the device's. If the belief has
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from controller.decode.compaction import compact_rows
+from controller.decode.defects import add_defects
 from controller.decode.erasure import ErasureDecoder
 from controller.decode.heralds import circuit_dem
 from controller.decode.matching import MatchingDecoder
@@ -412,19 +413,9 @@ class StreamingDecoder:
                     self.on_batch(graph, shots)
             else:
                 pred = np.zeros((n, 1 + graph.n_left + graph.n_right), dtype=np.uint8)
-            # Artificial defects: strided views of the neighbouring layers; windows of a run never share one.
-            if graph.n_left and graph.n_left == graph.n_right:
-                # Both neighbouring layers in one strided operation.
-                both = (n, 2, graph.n_left)
-                view = np.ndarray(both, np.uint8, art, first + graph.left, (stride, graph.right - graph.left, 1))
-                view ^= pred[:, 1:].reshape(both)
-            else:
-                if graph.n_left:
-                    view = np.ndarray((n, graph.n_left), np.uint8, art, first + graph.left, (stride, 1))
-                    view ^= pred[:, 1 : 1 + graph.n_left]
-                if graph.n_right:
-                    view = np.ndarray((n, graph.n_right), np.uint8, art, first + graph.right, (stride, 1))
-                    view ^= pred[:, 1 + graph.n_left :]
+            if graph.n_left or graph.n_right:
+                # Windows of a run never share a neighbouring layer, so the XORs of a batch commute.
+                add_defects(art, pred, first, stride, graph.left, graph.n_left, graph.right, graph.n_right)
             regions.append(run.windows[lo:hi, 2:4])
             flips.append(pred[:, 0])
 
