@@ -77,30 +77,35 @@ class Reference:
         self.terms: list[tuple[float, list[tuple[tuple[int, ...], bool]], int]] = []
         pairs: list[tuple[int, int]] = []
         carries: list[int] = []
-        for inst in dem.flattened():
-            if inst.type != "error":
+        is_herald = self.herald.tolist()
+        layer_of = self.layer.tolist()
+        # Parsed from the DEM's text: an order of magnitude faster than stim's target objects in Python.
+        for line in str(dem.flattened()).splitlines():
+            if not line.startswith("error("):
                 continue
+            close = line.index(")")
             parts: list[tuple[tuple[int, ...], bool]] = []
-            dets: list[int] = []
-            l0 = False
             herald = -1
-            for t in [*inst.targets_copy(), None]:
-                if t is None or t.is_separator():
-                    if dets or l0:
-                        parts.append((tuple(dets), l0))
-                    dets, l0 = [], False
-                elif t.is_relative_detector_id():
-                    if self.herald[t.val]:
-                        herald = t.val
-                    else:
-                        dets.append(t.val)
-                elif t.val == 0:
-                    l0 = not l0
+            for chunk in line[close + 1 :].split("^"):
+                dets: list[int] = []
+                l0 = False
+                for token in chunk.split():
+                    if token[0] == "D":
+                        k = int(token[1:])
+                        if is_herald[k]:
+                            herald = k
+                        else:
+                            dets.append(k)
+                    elif token == "L0":
+                        l0 = not l0
+                if dets or l0:
+                    parts.append((tuple(dets), l0))
+            probability = float(line[6:close])
             for ds, flips in parts:
                 if len(ds) > 2:
                     raise DecodeError(f"{spec}: DEM part {ds} is not graphlike (more than two detectors)")
                 if len(ds) == 2:
-                    span = abs(int(self.layer[ds[0]]) - int(self.layer[ds[1]]))
+                    span = abs(layer_of[ds[0]] - layer_of[ds[1]])
                     if span > 1:
                         raise DecodeError(
                             f"{spec}: an edge joins detectors {ds} {span} layers apart; window decoding needs "
@@ -109,7 +114,7 @@ class Reference:
                     pairs.append(ds)
                 if flips and ds:
                     carries.append(ds[0])
-            self.terms.append((inst.args_copy()[0], parts, herald))
+            self.terms.append((probability, parts, herald))
         # Components of the matching graph that carry L0 (see module docstring).
         u = np.array([p[0] for p in pairs], dtype=np.int64)
         v = np.array([p[1] for p in pairs], dtype=np.int64)
@@ -168,7 +173,7 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
         raise DecodeError(f"window kind {kind!r}: allowed 'A' (open) or 'B' (closed)")
     if not (0 <= a <= c0 <= c1 <= b <= ref.rounds + 1):
         raise DecodeError(f"window layers [{a}, {b}) commit [{c0}, {c1}) do not fit a block of {ref.rounds} rounds")
-    layer, compact = ref.layer, ref.compact
+    layer, compact = ref.layer.tolist(), ref.compact.tolist()  # plain lists: indexed per term below
     base = ref.compact_offset(a)
     n_win = ref.compact_offset(b) - base
     # Crossing targets: dense fault ids over the relevant detectors of the layers next to the commit region.
@@ -217,7 +222,7 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
     if n_win:
         header.append(f"detector D{n_win - 1}")
     dem = stim.DetectorErrorModel("\n".join(header + lines))
-    herald_mask = ref.herald[ref.keep & (layer >= a) & (layer < b)]
+    herald_mask = ref.herald[ref.keep & (ref.layer >= a) & (ref.layer < b)]
     if erasure_aware:
         decoder: MatchingDecoder | ErasureDecoder = ErasureDecoder(dem, herald_mask)
     else:
