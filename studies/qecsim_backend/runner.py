@@ -107,11 +107,15 @@ def collect_qecsim(
                 return t, n, chunk_seed(seed, t, planned)
         return None
 
-    ctx = multiprocessing.get_context("spawn")  # no inherited threads or locks from the parent
-    with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool, path.open("a") as f:
+    if next_chunk() is None:  # every task already complete: nothing to start
+        return _merged(path, set(by_id))
+    # spawn: no inherited threads or locks from the parent; one worker runs in this process (no start-up cost)
+    pool: cf.Executor = (_InProcess() if workers == 1 else
+                         cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")))
+    with pool, path.open("a") as f:
         running: dict[cf.Future, tuple[str, int]] = {}
         while True:
-            while len(running) < 2 * workers:
+            while len(running) < 2 * workers:  # two chunks per worker keep every core busy
                 job = next_chunk()
                 if job is None:
                     break
@@ -142,9 +146,26 @@ def collect_qecsim(
                     m = t.json_metadata()
                     print(f"qecsim {m['noise']} d={t.d} p={t.p:g}: {state[sid][1]}/{state[sid][0]} failures",
                           file=sys.stderr)
-    wanted = set(by_id)
+    return _merged(path, set(by_id))
+
+
+def _merged(path: Path, wanted: set[str]) -> list[sinter.TaskStats]:
+    """One TaskStats per wanted strong id, summing its rows in stats.csv."""
     merged: dict[str, sinter.TaskStats] = {}
     for s in sinter.read_stats_from_csv_files(path):
         if s.strong_id in wanted:
             merged[s.strong_id] = merged[s.strong_id] + s if s.strong_id in merged else s
     return list(merged.values())
+
+
+class _InProcess(cf.Executor):
+    """An executor running each call at submit time in this process (the one-worker case)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # noqa: ANN001, ANN201 - concurrent.futures signature
+        """Run fn now; return a finished future holding its result or exception."""
+        fut: cf.Future = cf.Future()
+        try:
+            fut.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # noqa: BLE001 - delivered through the future, like a process pool
+            fut.set_exception(e)
+        return fut

@@ -1,0 +1,95 @@
+"""Decoder orderings the literature predicts, on paired samples (CI) and as fitted thresholds (slow).
+
+Paired tests decode the very same error samples with two decoders (or two codes) and count the discordant
+shots: b = only the first fails, c = only the second fails. Under "no difference" b ~ Binomial(b + c, 1/2);
+the claim "the second fails less" needs the one-sided sign-test p-value below 1e-4 (3.7 sigma).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from studies.qecsim_backend import DecoderSpec, ErrorModelSpec, build_code, build_decoder, sample_errors
+from studies.qecsim_backend import to_decoding_frame
+from studies.thresholds import run_threshold_study
+
+ALPHA = 1e-4
+
+
+def _sign_test(first_fails: np.ndarray, second_fails: np.ndarray) -> tuple[int, int, float]:
+    b = int(np.sum(first_fails & ~second_fails))
+    c = int(np.sum(second_fails & ~first_fails))
+    return b, c, binomtest(b, b + c, 0.5, alternative="greater").pvalue
+
+
+def test_mps_beats_mwpm_between_their_depolarizing_thresholds() -> None:
+    # p = 0.18 lies between MWPM decoding X and Z separately (about 15%; Criger and Ashraf, Quantum 2, 102
+    # (2018): 14.88%) and the MPS decoder (about 18.7%; Bravyi, Suchara, Vargo, PRA 90, 032326 (2014)).
+    model, p = ErrorModelSpec(kind="depolarizing"), 0.18
+    q = build_code("rotated_planar", 7)
+    errors = sample_errors(q, model, p, 450, np.random.default_rng(11))
+    mwpm = build_decoder(DecoderSpec(name="pymatching"), q, model, p)(errors)
+    mps = build_decoder(DecoderSpec(name="mps", chi=6), q, model, p)(errors)
+    b, c, pval = _sign_test(mwpm, mps)
+    assert pval < ALPHA, f"MWPM-only failures {b}, MPS-only failures {c}, p-value {pval:.2g}"
+
+
+@pytest.mark.parametrize(("eta", "shots"), [(10.0, 240), (100.0, 120), (1000.0, 120)])
+def test_xzzx_beats_css_under_strong_z_bias(eta: float, shots: int) -> None:
+    # Bonilla Ataides et al., Nat. Commun. 12, 2172 (2021): under Z-biased noise the XZZX threshold (about
+    # 25-45% for eta = 10-1000 with an MPS decoder) exceeds the CSS surface code's (below 18.9%, falling
+    # towards about 11% at infinite bias). p = 0.2 lies between them at every eta here; both codes decode
+    # the same physical errors with the same MPS decoder.
+    model, p = ErrorModelSpec(kind="biased_depolarizing", eta=eta, axis="Z"), 0.2
+    css, xzzx = build_code("rotated_planar", 5), build_code("xzzx", 5)
+    physical = sample_errors(css, model, p, shots, np.random.default_rng(int(eta)))
+    mps = DecoderSpec(name="mps", chi=6)
+    css_fails = build_decoder(mps, css, model, p)(to_decoding_frame(css, physical))
+    xzzx_fails = build_decoder(mps, xzzx, model, p)(to_decoding_frame(xzzx, physical))
+    b, c, pval = _sign_test(css_fails, xzzx_fails)
+    assert pval < ALPHA, f"eta={eta}: CSS-only failures {b}, XZZX-only failures {c}, p-value {pval:.2g}"
+
+
+def _fit(config: str, tmp_path: Path) -> dict:
+    root = Path(__file__).resolve().parents[2]
+    result = run_threshold_study(root / "configs" / "studies" / config, tmp_path, print_progress=False)
+    return json.loads(result.files["thresholds"].read_text())["noise"]
+
+
+@pytest.mark.slow
+def test_bitflip_thresholds_mwpm_below_mps(tmp_path: Path) -> None:
+    # Wang, Harrington, Preskill, Ann. Phys. 303, 31 (2003): MWPM about 10.3%, optimal about 10.9%. Distances
+    # 5-9 sit slightly below the asymptotic values, so each fit must lie within 0.01 of its reference and the
+    # MPS threshold must exceed the MWPM one beyond both confidence intervals.
+    th = _fit("qecsim_bitflip.yaml", tmp_path)
+    mwpm, mps = th["bitflip_mwpm"], th["bitflip_mps"]
+    assert mwpm["status"] == "ok" and mps["status"] == "ok", th
+    assert abs(mwpm["threshold"] - 0.103) < 0.01 and abs(mps["threshold"] - 0.109) < 0.01, th
+    assert mps["ci"][0] > mwpm["ci"][1], th
+
+
+@pytest.mark.slow
+def test_depolarizing_thresholds_mwpm_below_mps(tmp_path: Path) -> None:
+    # Criger and Ashraf (2018): MWPM (X and Z separately) 14.88%; Bombin et al., PRX 2, 021004 (2012): optimal
+    # 18.9%; MPS decoders about 18.7% (Bravyi, Suchara, Vargo 2014).
+    th = _fit("qecsim_depolarizing.yaml", tmp_path)
+    mwpm, mps = th["depolarizing_mwpm"], th["depolarizing_mps"]
+    assert mwpm["status"] == "ok" and mps["status"] == "ok", th
+    assert abs(mwpm["threshold"] - 0.149) < 0.015 and abs(mps["threshold"] - 0.187) < 0.015, th
+    assert mps["ci"][0] > mwpm["ci"][1], th
+
+
+@pytest.mark.slow
+def test_biased_thresholds_xzzx_above_css(tmp_path: Path) -> None:
+    # Bonilla Ataides et al. (2021): XZZX above CSS at every strong Z bias; CSS at or below its unbiased 18.9%.
+    th = _fit("qecsim_biased.yaml", tmp_path)
+    for eta in (10, 100, 1000):
+        css, xzzx = th[f"css_eta{eta}"], th[f"xzzx_eta{eta}"]
+        assert css["status"] == "ok" and xzzx["status"] == "ok", (eta, th)
+        assert xzzx["ci"][0] > css["ci"][1], (eta, th)
+        assert css["threshold"] < 0.189 < xzzx["threshold"], (eta, th)
