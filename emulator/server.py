@@ -1,4 +1,4 @@
-"""The emulator as a device process: serves the wire protocol over ZeroMQ in front of a PhotonicEmulator.
+"""The device process: serves the wire protocol over ZeroMQ in front of any `Device` (the emulator or a replay).
 
 It binds the control socket (ROUTER) and the data socket (PUSH, see protocols.endpoints), prints one JSON
 line with both addresses, waits for a controller's Hello, then streams memory blocks as time-tag batches.
@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 import zmq
 
-from emulator.experiment import PhotonicEmulator
-from emulator.physics.device import load_device
-from emulator.scenario import Scenario, load_scenario
+from emulator.device import Recorder, device_from_config
 from protocols.codes import CodeSpec
+from protocols.device import Device
 from protocols.endpoints import data_address, resolve_bind
 from protocols.errors import QuantaCoreError, WireError
 from protocols.run_config import RunConfig
@@ -74,31 +73,34 @@ class ServerStats:
 
 
 class EmulatorServer:
-    """Serve one controller session from a run config; `serve()` returns when the rounds are sent."""
+    """Serve one controller session from a Device; `serve()` returns when the rounds are sent."""
 
-    def __init__(self, cfg: RunConfig, bind: str, *, rounds: int | None = None, curve: Curve | None = None) -> None:
-        """Build the emulator and bind its sockets (control at `bind`, data next to it)."""
-        device = load_device(cfg.emulator.device)
-        scenario = None
-        if cfg.emulator.scenario:
-            scenario = Scenario.from_device(load_scenario(cfg.emulator.scenario), device)
+    def __init__(
+        self,
+        cfg: RunConfig,
+        bind: str,
+        *,
+        rounds: int | None = None,
+        curve: Curve | None = None,
+        device: Device | None = None,
+        record: str | None = None,
+    ) -> None:
+        """Bind the sockets (control at `bind`, data next to it) in front of `device` (default: from cfg)."""
         self.cfg = cfg
+        self.dev: Device = device if device is not None else device_from_config(cfg)
         self.rounds = int(rounds if rounds is not None else cfg.rounds)
-        self.em = PhotonicEmulator(
-            device, cfg.code.spec(), seed=cfg.seed, scenario=scenario,
-            max_tags_per_batch=cfg.emulator.max_tags_per_batch,
-        )
+        self.recorder = Recorder(record, self.dev.spec, self.dev.round_period_ps) if record else None
         self.stats = ServerStats()
         self.ctx = zmq.Context()
         control = resolve_bind(bind)
-        cm = self.em.channel_map
+        cm = self.dev.channel_map
         session = ControlSession(
             SessionConfig(
-                endpoint=f"emulator:{cfg.name}",
+                endpoint=self.dev.name[:64],
                 role=Role.DEVICE,
-                code=wire_code(self.em.spec),
+                code=wire_code(self.dev.spec),
                 channel_map=WireChannelMap(qubits=cm.qubits.copy(), rails=cm.rails.copy()),
-                clock_hz=1e12 / self.em.round_period_ps,
+                clock_hz=1e12 / self.dev.round_period_ps,
                 epoch_ns=time.time_ns(),
                 heartbeat_ms=1000,
                 missed_heartbeats=5,
@@ -117,7 +119,7 @@ class EmulatorServer:
         s = self.control.session
         now = time.monotonic_ns()
         self.stats.commands += 1
-        em = self.em
+        em = self.dev
         frames = em.frames_per_block()
         if isinstance(cmd.action, PauliFrameUpdate):
             # Frame updates are the controller's bookkeeping of corrections: never late, nothing to apply.
@@ -161,28 +163,38 @@ class EmulatorServer:
             self._poll_control(0)
             if time.monotonic() > deadline:
                 raise QuantaCoreError(f"no controller connected to the data path {self.addresses['data']}")
-        em, st = self.em, self.stats
+        em, st = self.dev, self.stats
         realtime = self.cfg.emulator.pace == "realtime"
         t_start = time.monotonic_ns()
-        while em.next_round < self.rounds:
+        round0 = em.next_round
+        session = self.control.session
+        while em.next_round < self.rounds and session.state is not SessionState.CLOSED:
             self._poll_control(0)
             frames = em.frames_per_block()
             left_blocks = -(-(self.rounds - em.next_round) // frames)
-            batch = em.next_blocks(min(self.cfg.emulator.blocks_per_batch, left_blocks))
+            batch = em.next_batch(min(self.cfg.emulator.blocks_per_batch, left_blocks))
+            if batch is None:
+                break  # a replay ran out of recorded rounds
             if not realtime:
                 while not self.data.wait_ready(0.05):  # back-pressure: the fastest the consumer takes
                     self._poll_control(0)
+                    if session.state is SessionState.CLOSED:
+                        break  # the controller said goodbye: nobody will take this batch
             if self.data.send_batch(batch.first_round, batch.n_rounds, batch.tags):
                 st.batches_sent += 1
             else:
                 st.batches_dropped += 1
-            st.rounds_sent = em.next_round
-            self.control.session.last_round = em.next_round - 1
+            if self.recorder is not None:
+                self.recorder.add(batch)
+            st.rounds_sent = batch.first_round + batch.n_rounds
+            self.control.session.last_round = st.rounds_sent - 1
             if realtime:
-                due = t_start + em.next_round * em.round_period_ps // 1000
+                due = t_start + (st.rounds_sent - round0) * em.round_period_ps // 1000
                 while time.monotonic_ns() < due:
                     self._poll_control(0)
-        self.data.flush(em.next_round)
+        if self.recorder is not None:
+            self.recorder.close()
+        self.data.flush(st.rounds_sent)
         # Stay until the controller has consumed the stream and says goodbye (or falls silent): its last
         # commands still get answered.
         s = self.control.session
@@ -202,9 +214,11 @@ class EmulatorServer:
         self.ctx.destroy(0)
 
 
-def main(cfg: RunConfig, bind: str, rounds: int | None = None, curve: Curve | None = None) -> int:
+def main(cfg: RunConfig, bind: str, rounds: int | None = None, curve: Curve | None = None,
+         endpoint: str | None = None, record: str | None = None) -> int:
     """Run the server: print the bound addresses as one JSON line, serve, print the stats."""
-    server = EmulatorServer(cfg, bind, rounds=rounds, curve=curve)
+    server = EmulatorServer(cfg, bind, rounds=rounds, curve=curve, device=device_from_config(cfg, endpoint),
+                            record=record)
     try:
         print(json.dumps({"event": "ready", **server.addresses}), flush=True)
         st = server.serve()

@@ -84,6 +84,30 @@ class RunConfig(StrictModel):
     transport: TransportSection = TransportSection()
 
 
+def _resolve(value: str, config_path: Path) -> str:
+    """A relative path as written in a config: against the working directory, else the config's folder or
+    the folder above it (configs/ sits in the project root), else unchanged (the loader reports it)."""
+    p = Path(value)
+    if p.is_absolute() or p.exists():
+        return value
+    for base in (config_path.parent, config_path.parent.parent):
+        if (base / p).exists():
+            return str((base / p).resolve())
+    return value
+
+
 def load_run_config(path: str | Path) -> RunConfig:
-    """Load and validate a run config; errors name the file and the field."""
-    return load_config(path, RunConfig)
+    """Load and validate a run config; errors name the file and the field; relative paths are resolved."""
+    path = Path(path)
+    cfg = load_config(path, RunConfig)
+    emu = cfg.emulator.model_copy(
+        update={
+            "device": _resolve(cfg.emulator.device, path),
+            "scenario": _resolve(cfg.emulator.scenario, path) if cfg.emulator.scenario else None,
+        }
+    )
+    endpoint = cfg.controller.endpoint
+    if endpoint.startswith("replay:"):
+        endpoint = "replay:" + _resolve(endpoint[len("replay:"):], path)
+    ctl = cfg.controller.model_copy(update={"budget": _resolve(cfg.controller.budget, path), "endpoint": endpoint})
+    return cfg.model_copy(update={"emulator": emu, "controller": ctl})

@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "emulate": "quantacore.commands.emulate",
     "control": "quantacore.commands.control",
     "run": "quantacore.commands.run",
+    "conformance": "quantacore.commands.conformance",
 }
 
 

@@ -16,6 +16,8 @@ import zmq
 from protocols.wire.codec import Codec, encode
 from protocols.wire.messages import (
     PROTOCOL_VERSION,
+    CommandAck,
+    PauliFrameUpdate,
     Error,
     ErrorCode,
     Heartbeat,
@@ -118,7 +120,22 @@ def check_device(control: str, config: SessionConfig, *, data: str | None = None
         got = _expect(sock, codec, Heartbeat, max(wait, timeout_s))
         checks.append(Check("heartbeat", isinstance(got, Heartbeat),
                             f"within {max(wait, timeout_s):.2f} s: {type(got).__name__ if got else 'nothing'}"))
-        # 5. Data frames decode, with consecutive seq and ordered times
+        # 5. A feedback command is acknowledged with its id, and a resent duplicate gets the same answer
+        if session.established:
+            far = 2**40  # a round far in the future: never late, whatever the device has produced
+            cmd = session.command(PauliFrameUpdate(qubits=np.zeros(0, "<i4"), paulis=np.zeros(0, "u1")), far, now())
+            sock.send(encode(cmd))
+            first = _expect(sock, codec, CommandAck, timeout_s)
+            sock.send(encode(dataclasses.replace(cmd, seq=cmd.seq + 1000)))
+            again = _expect(sock, codec, CommandAck, timeout_s)
+            ok = (isinstance(first, CommandAck) and first.command_id == cmd.command_id
+                  and isinstance(again, CommandAck) and again.command_id == cmd.command_id
+                  and again.status == first.status and again.applied_round == first.applied_round)
+            checks.append(Check("command_acknowledged", ok,
+                                f"ack {first!r:.120}; duplicate answered {'the same' if ok else repr(again)[:120]}"))
+        else:
+            checks.append(Check("command_acknowledged", False, "no session, so no command could be sent"))
+        # 6. Data frames decode, with consecutive seq and ordered times
         if data is not None:
             rx = DataReceiver(ctx, data, curve=curve)
             try:

@@ -23,6 +23,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--rounds", type=int, default=None, help="rounds to stream (default: the config's)")
     parser.add_argument("--keys", default=None, help="directory with CURVE keys (required off loopback)")
+    parser.add_argument("--replay", default=None, metavar="DIR", help="serve a recorded stream instead of emulating")
+    parser.add_argument("--record", default=None, metavar="DIR", help="record the stream sent, for later replay")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -46,4 +48,6 @@ def main(args: argparse.Namespace) -> int:
 
     if not is_run_config:
         raise ConfigError(f"{args.config}: not a run config (no 'emulator' section); see configs/default.yaml")
-    return serve(load_run_config(args.config), args.bind, args.rounds, curve_from_dir(args.keys, server=True))
+    endpoint = f"replay:{args.replay}" if args.replay else "emulator"
+    return serve(load_run_config(args.config), args.bind, args.rounds, curve_from_dir(args.keys, server=True),
+                 endpoint=endpoint, record=args.record)

@@ -1,4 +1,4 @@
-"""`quantacore run`: the whole loop as separate OS processes (emulator, controller), supervised.
+"""`quantacore run`: the whole loop as separate OS processes (device, controller), supervised.
 
 The emulator starts first and prints its bound addresses; the controller then connects to them. If either
 process fails, the other is stopped; both are stopped on exit, whatever happens.
@@ -24,6 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--summary", default=None, help="write the controller's JSON summary here")
     parser.add_argument("--transport", choices=["ipc", "tcp"], default="ipc", help="loopback transport (default ipc)")
     parser.add_argument("--timeout", type=float, default=600.0, help="stop both processes after this many seconds")
+    parser.add_argument("--record", default=None, metavar="DIR", help="record the device's stream for replay")
 
 
 def _stop(p: subprocess.Popen | None) -> None:
@@ -37,9 +38,19 @@ def _stop(p: subprocess.Popen | None) -> None:
         p.wait()
 
 
-def supervise(config: str, rounds: int | None, summary: str | None, transport: str, timeout: float) -> int:
-    """Start the emulator, then the controller; wait for both; stop both on any failure."""
+def supervise(config: str, rounds: int | None, summary: str | None, transport: str, timeout: float,
+              record: str | None = None) -> int:
+    """Start the device (emulator or replay, per controller.endpoint), then the controller; stop both on failure.
+
+    With an address as endpoint there is no device to start: the controller connects to that device.
+    """
     from protocols.errors import QuantaCoreError
+    from protocols.run_config import load_run_config
+
+    endpoint = load_run_config(config).controller.endpoint
+    device_args = ["--replay", endpoint[len("replay:"):]] if endpoint.startswith("replay:") else []
+    if record:
+        device_args += ["--record", record]
 
     py = sys.executable
     extra = ["--rounds", str(rounds)] if rounds is not None else []
@@ -47,15 +58,18 @@ def supervise(config: str, rounds: int | None, summary: str | None, transport: s
         bind = f"ipc://{tmp}/device" if transport == "ipc" else "tcp://127.0.0.1:*"
         emu = ctl = None
         try:
-            emu = subprocess.Popen(
-                [py, "-m", "quantacore", "emulate", "--config", config, "--bind", bind, *extra],
-                stdout=subprocess.PIPE, text=True,
-            )
-            line = emu.stdout.readline() if emu.stdout else ""
-            try:
-                ready = json.loads(line)
-            except json.JSONDecodeError:
-                raise QuantaCoreError(f"emulator did not start (exit {emu.wait()}); its first line: {line!r}") from None
+            if endpoint == "emulator" or endpoint.startswith("replay:"):
+                emu = subprocess.Popen(
+                    [py, "-m", "quantacore", "emulate", "--config", config, "--bind", bind, *device_args, *extra],
+                    stdout=subprocess.PIPE, text=True,
+                )
+                line = emu.stdout.readline() if emu.stdout else ""
+                try:
+                    ready = json.loads(line)
+                except json.JSONDecodeError:
+                    raise QuantaCoreError(f"device did not start (exit {emu.wait()}); its first line: {line!r}") from None
+            else:
+                ready = {"control": endpoint}
             summary_path = summary or f"{tmp}/summary.json"
             ctl = subprocess.Popen(
                 [py, "-m", "quantacore", "control", "--config", config, "--connect", ready["control"],
@@ -63,13 +77,13 @@ def supervise(config: str, rounds: int | None, summary: str | None, transport: s
             )
             deadline = time.monotonic() + timeout
             while ctl.poll() is None:
-                if emu.poll() not in (None, 0):
+                if emu is not None and emu.poll() not in (None, 0):
                     raise QuantaCoreError(f"the emulator exited with status {emu.returncode}")
                 if time.monotonic() > deadline:
                     raise QuantaCoreError(f"the run took longer than {timeout} s")
                 time.sleep(0.05)
-            emu_rc = emu.wait(30)
-            done = emu.stdout.read() if emu.stdout else ""
+            emu_rc = emu.wait(30) if emu is not None else 0
+            done = emu.stdout.read() if emu is not None and emu.stdout else ""
             for ln in done.splitlines():
                 if ln.startswith("{"):
                     print(f"emulator: {ln}")
@@ -85,4 +99,4 @@ def supervise(config: str, rounds: int | None, summary: str | None, transport: s
 
 def main(args: argparse.Namespace) -> int:
     """Run the supervised loop."""
-    return supervise(args.config, args.rounds, args.summary, args.transport, args.timeout)
+    return supervise(args.config, args.rounds, args.summary, args.transport, args.timeout, args.record)

@@ -35,10 +35,16 @@ def test_describe_total_row_is_the_effective_channel():
     assert [float(x) for x in total[2:]] == [float(f"{getattr(ch, f):.3e}") for f in EffectiveChannel.model_fields]
 
 
-def test_without_describe_is_an_error_that_names_the_fix():
+def test_serving_a_device_file_is_an_error_that_names_the_fix():
+    # Without --describe the command serves a run config; a bare device file is refused with the fix.
     out = run("--config", str(DEVICE))
     assert out.returncode == 2
-    assert "--describe" in out.stderr
+    assert "not a run config" in out.stderr and "configs/default.yaml" in out.stderr
+
+
+def test_describe_accepts_a_run_config():
+    out = run("--describe", "--config", "configs/default.yaml")
+    assert out.returncode == 0 and "dual_rail_target" in out.stdout
 
 
 def test_bad_config_exits_2_naming_the_file(tmp_path):

@@ -8,7 +8,17 @@ import pytest
 import zmq
 
 from protocols.timetags import TIMETAG_DTYPE
-from protocols.wire import ChannelMap, CodeSpec, ControlEndpoint, ControlSession, DataSender, Role, SessionConfig
+from protocols.wire import (
+    ChannelMap,
+    CodeSpec,
+    CommandStatus,
+    ControlEndpoint,
+    ControlSession,
+    DataSender,
+    FeedbackCommand,
+    Role,
+    SessionConfig,
+)
 from protocols.wire.conformance import check_device
 
 CODE = CodeSpec(family="repetition", distance=3, rounds=3, basis="Z")
@@ -34,7 +44,10 @@ def test_our_device_passes(ctx):
     def serve():
         r = 0
         while not stop.is_set():
-            dev.poll(5)
+            for cmd in dev.poll(5):  # a device acknowledges every command it takes
+                if isinstance(cmd, FeedbackCommand):
+                    dev.send(dev.session.acknowledge(cmd.command_id, CommandStatus.APPLIED, cmd.apply_at_round,
+                                                     time.monotonic_ns()))
             tags = np.zeros(4, TIMETAG_DTYPE)
             tags["time_ps"] = [1, 2, 3, 4]
             if tx.send_batch(r, 1, tags):
@@ -51,7 +64,9 @@ def test_our_device_passes(ctx):
         dev.close()
         tx.close()
     assert report.ok, "\n".join(report.lines())
-    assert [c.name for c in report.checks] == ["handshake", "version_refused", "malformed_answered", "heartbeat", "data_frames"]
+    assert [c.name for c in report.checks] == [
+        "handshake", "version_refused", "malformed_answered", "heartbeat", "command_acknowledged", "data_frames"
+    ]
 
 
 def test_a_silent_router_fails(ctx):
@@ -63,4 +78,6 @@ def test_a_silent_router_fails(ctx):
     finally:
         router.close(0)
     assert not report.ok
-    assert {c.name for c in report.checks if not c.passed} == {"handshake", "version_refused", "malformed_answered", "heartbeat"}
+    assert {c.name for c in report.checks if not c.passed} == {
+        "handshake", "version_refused", "malformed_answered", "heartbeat", "command_acknowledged"
+    }
