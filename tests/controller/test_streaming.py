@@ -11,6 +11,12 @@ Accepted when (both):
 - the two-sided sign test on the discordant pairs is not significant at ALPHA = 1e-3, and
 - |rate_stream - rate_offline| <= 5 standard errors of the paired difference,
   SE = sqrt(n01 + n10 - (n01 - n10)^2 / N) / N (the McNemar variance of a difference of paired rates).
+
+Measured with the slow sizes (rounds = 10d, commit = buffer = gap = d; blocks failing stream / offline,
+n10 / n01): d=3 p=5e-3 14325 / 14301 (51 / 27, sign test p = 0.009), d=5 p=5e-3 6955 / 6946 (42 / 33),
+d=7 p=5e-3 4278 / 4274 (26 / 22); at p=1e-3: 945 / 944, 111 / 111, 9 / 9. The d=3 excess (0.17 % of the
+failures) is the real cost of many window seams: on the same 50 000 blocks, buffer = gap = 4 gives
+14302 / 14301 (5 / 4), buffer 6 gives no discordant block, and commit 6 with buffer 3 gives 30 / 27.
 """
 
 from __future__ import annotations
@@ -110,7 +116,7 @@ def test_streaming_matches_offline(d: int, p: float, shots: int) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("d", [3, 5, 7])
-@pytest.mark.parametrize(("p", "shots"), [(1e-3, 20000), (5e-3, 20000)])
+@pytest.mark.parametrize(("p", "shots"), [(1e-3, 50000), (5e-3, 50000)])
 def test_streaming_matches_offline_many_shots(d: int, p: float, shots: int) -> None:
     stats = compare(d, p, 10 * d, shots // (d // 2), commit=d, buffer=d)
     assert_matches_offline(stats)
