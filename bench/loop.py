@@ -16,8 +16,11 @@ ran), medians over REPEATS alternating runs.
   windows: every batch of window shots the stream handed to its decoders (recorded once, artificial
   defects applied) is decoded again by the bare PyMatching graph of that window, one call per batch,
   exactly as the stream batched them. 1.0 means no cost beyond PyMatching's.
-- `bare_whole_block_rounds_per_s`: context, bare `decode_batch` on whole blocks (full block DEM, all
-  detectors, every block in one call) on the same samples.
+- `d5_bare_whole_block1000_rounds_per_s`: context, bare `decode_batch` on whole 1000-round blocks (full
+  block DEM, all detectors, every block in one call).
+- `d5_erasure_1pct`: context, the erasure-aware path (heralded erasure 1 % per data qubit per round plus
+  the depolarizing channels at p, blocks of 100 rounds pushed whole) against the same stream decoded with
+  `use_heralds=False`: rounds/s and failed blocks of each.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from controller.decode.heralds import circuit_dem  # noqa: E402
 from controller.decode.streaming import StreamingDecoder  # noqa: E402
 from protocols.codes import CodeSpec, build_memory_circuit  # noqa: E402
-from protocols.noise import CircuitDepolarizingHooks  # noqa: E402
+from protocols.noise import CircuitDepolarizingHooks, EffectiveChannel  # noqa: E402
 
 SEED = 20261126
 P = 1e-3
@@ -49,6 +52,8 @@ SMALL_BATCH_ROUNDS = 1_000
 BLOCKS = {3: 4, 5: 3, 7: 2}
 WHOLE_BLOCK_ROUNDS = 1_000
 REPEATS = 5
+ERASURE_BLOCKS = 40
+ERASURE_ROUNDS = 100
 
 
 def _program(spec: CodeSpec, hooks: CircuitDepolarizingHooks) -> list[str]:
@@ -171,6 +176,31 @@ def _point(d: int, blocks: int, with_ratio: bool) -> dict:
     return out
 
 
+def _erasure_point(d: int, erasure: float, blocks: int, rounds: int) -> dict:
+    """Rounds/s of erasure-aware and herald-ignoring streaming on the same heralded samples, and their failures."""
+    third = P / 3
+    channel = EffectiveChannel(
+        erasure=erasure, gate_depolarizing=P, measurement_flip=P, reset_flip=P,
+        pauli_x=third, pauli_y=third, pauli_z=third,
+    )
+    spec = CodeSpec("rotated_surface", d, rounds)
+    circuit = build_memory_circuit(spec, channel.hooks())
+    dets, obs = circuit.compile_detector_sampler(seed=SEED).sample(blocks, separate_observables=True)
+    dets, obs = dets.view(np.uint8), obs[:, 0].view(np.uint8)
+    out = {}
+    for name, use in (("aware", True), ("unaware", False)):
+        dec = StreamingDecoder(spec, channel, d, d, use_heralds=use)
+        cuts = _cuts(dec, rounds, rounds)
+        _stream(dec, dets[:1], obs[:1], cuts)
+        fails = 0
+        t0 = time.thread_time()
+        for s in range(blocks):
+            dec.push(dets[s])
+            fails += dec.finish_block(int(obs[s])).outcome
+        out[name] = {"rounds_per_s": round(blocks * rounds / (time.thread_time() - t0)), "failed_blocks": fails}
+    return out
+
+
 def decode_metrics() -> dict:
     """Decoding keys of the loop benchmark: decode_ratio, rounds_per_s per distance, and their context."""
     points = {d: _point(d, n, with_ratio=(d == 5)) for d, n in BLOCKS.items()}
@@ -192,6 +222,7 @@ def decode_metrics() -> dict:
             f"d5_batch{SMALL_BATCH_ROUNDS}_decode_ratio": round(d5_small["decode_ratio"], 3),
             f"d5_batch{SMALL_BATCH_ROUNDS}_rounds_per_s": round(d5_small["rounds_per_s"]),
             f"d5_bare_whole_block{WHOLE_BLOCK_ROUNDS}_rounds_per_s": round(points[5]["bare_whole_block_rounds_per_s"]),
+            "d5_erasure_1pct": _erasure_point(5, 0.01, ERASURE_BLOCKS, ERASURE_ROUNDS),
         },
     }
 
