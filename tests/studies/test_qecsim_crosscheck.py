@@ -7,14 +7,16 @@ bit-flip model on the same code, decoded by matching the Z checks, fails on the 
 noise is not compared: qecsim counts a failure of either logical, a Z-basis memory only one.)
 
 Two comparisons:
-- rotated planar: the project's own circuit (stim sampling, PyMatching on its detector error model) against
-  qecsim's RotatedPlanarCode with independent sampling, PyMatching on qecsim's check matrix and qecsim's
-  logicals deciding failure. qecsim's only matching decoder for this code, the symmetry MWPM of Tuckett et
-  al. (arXiv:1907.02554), assumes Y-biased noise and is not plain MWPM on bit flips, so it is not compared.
-- planar: qecsim's own MWPM decoder (networkx blossom) against stim + PyMatching on a code-capacity circuit
-  built from qecsim's planar checks.
-Tolerance: the two rates are independent binomial estimates; they must agree within 4.5 combined standard
-errors (two-sided, about 1 in 150 000 false alarms per point).
+- rotated planar (the statistical cross-check): the project's own circuit (stim sampling, PyMatching on its
+  detector error model) against qecsim's RotatedPlanarCode with independent sampling, PyMatching on qecsim's
+  check matrix and qecsim's logicals deciding failure. The two rates are independent binomial estimates and
+  must agree within 4.5 combined standard errors (two-sided, about 1 in 150 000 false alarms per point).
+  qecsim's only matching decoder for this code, the symmetry MWPM of Tuckett et al. (arXiv:1907.02554),
+  assumes Y-biased noise and is not plain MWPM on bit flips, so it is not the one compared.
+- planar (qecsim's own MWPM, networkx blossom): on the same samples its correction must weigh exactly what
+  PyMatching's does on every shot (both are minimum weight). Their failure rates are NOT compared: MWPM is
+  not unique, and tie-breaking alone moves the rate (d = 3, p = 0.06, 20 000 samples: qecsim 5.74 %,
+  PyMatching 6.48 %, every one of the 1 080 discordant shots an equal-weight tie).
 """
 
 from __future__ import annotations
@@ -53,29 +55,27 @@ def _agree(a: tuple[int, int], b: tuple[int, int]) -> None:
     assert abs(ka / na - kb / nb) <= 4.5 * sigma, f"stim {ka}/{na} vs qecsim {kb}/{nb} (sigma {sigma:.4f})"
 
 
-def _planar_circuit(d: int, p: float) -> stim.Circuit:
-    """Code-capacity bit-flip memory of qecsim's planar code: X_ERROR, then every data qubit measured."""
-    q = build_code("planar", d)
-    n = q.n
-    stab = np.asarray(q.code.stabilizers)
-    z_checks = stab[~np.any(stab[:, :n], axis=1)][:, n:]
-    z_logical = [row[n:] for row in np.asarray(q.code.logicals) if not np.any(row[:n])][0]
-    c = stim.Circuit()
-    c.append("R", range(n))
-    c.append("X_ERROR", range(n), p)
-    c.append("M", range(n))
-    for row in z_checks:
-        c.append("DETECTOR", [stim.target_rec(int(i) - n) for i in np.flatnonzero(row)])
-    c.append("OBSERVABLE_INCLUDE", [stim.target_rec(int(i) - n) for i in np.flatnonzero(z_logical)], 0)
-    return c
-
-
 @pytest.mark.parametrize(("d", "p"), [(3, 0.06), (5, 0.09), (7, 0.10)])
 def test_rotated_planar_project_circuit_agrees_with_qecsim(d: int, p: float) -> None:
     circuit = build_memory_circuit(CodeSpec("rotated_surface", d, 1, "Z"), CodeCapacityNoise(p=p).hooks())
     _agree(_stim_rate(circuit, 40_000, seed=d), _qecsim_rate("rotated_planar", "pymatching", d, p, 40_000, seed=d))
 
 
-@pytest.mark.parametrize(("d", "p", "shots"), [(3, 0.06, 6000), (5, 0.09, 5000)])
-def test_planar_qecsim_mwpm_agrees_with_stim_pymatching(d: int, p: float, shots: int) -> None:
-    _agree(_stim_rate(_planar_circuit(d, p), 40_000, seed=d), _qecsim_rate("planar", "mwpm", d, p, shots, seed=d))
+@pytest.mark.parametrize(("d", "p", "shots"), [(3, 0.06, 1500), (5, 0.09, 800), (7, 0.10, 300)])
+def test_planar_qecsim_mwpm_is_minimum_weight(d: int, p: float, shots: int) -> None:
+    from qecsim.models.planar import PlanarMWPMDecoder
+
+    q = build_code("planar", d)
+    n = q.n
+    stab = np.asarray(q.code.stabilizers, dtype=np.uint8)
+    z_checks = stab[~np.any(stab[:, :n], axis=1)][:, n:]
+    errors = sample_errors(q, ErrorModelSpec(kind="bit_flip"), p, shots, np.random.default_rng(d))
+    syndromes = (errors[:, :n].astype(np.int64) @ z_checks.T.astype(np.int64)) % 2
+    full = (errors.astype(np.int64) @ np.concatenate([stab[:, n:], stab[:, :n]], axis=1).T.astype(np.int64)) % 2
+    pm = pymatching.Matching.from_check_matrix(z_checks).decode_batch(syndromes.astype(np.uint8))
+    decoder = PlanarMWPMDecoder()
+    for i in range(shots):
+        recovery = np.asarray(decoder.decode(q.code, full[i]), dtype=np.int64)
+        assert not recovery[n:].any()  # bit flips only: an X recovery
+        assert np.array_equal((z_checks.astype(np.int64) @ recovery[:n]) % 2, syndromes[i])
+        assert recovery[:n].sum() == pm[i].sum(), f"shot {i}: qecsim weight {recovery[:n].sum()}, PyMatching {pm[i].sum()}"
