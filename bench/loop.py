@@ -21,6 +21,8 @@ ran), medians over REPEATS alternating runs.
 - `d5_erasure_1pct`: context, the erasure-aware path (heralded erasure 1 % per data qubit per round plus
   the depolarizing channels at p, blocks of 100 rounds pushed whole) against the same stream decoded with
   `use_heralds=False`: rounds/s and failed blocks of each.
+- `d5_one_round_push_us`: context for the latency path, wall µs of `push` with one round each (most
+  complete no window; "committing" ones complete an A or B window batch of one).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ WHOLE_BLOCK_ROUNDS = 1_000
 REPEATS = 5
 ERASURE_BLOCKS = 40
 ERASURE_ROUNDS = 100
+ONE_ROUND_PUSHES = 20_000
 
 
 def _program(spec: CodeSpec, hooks: CircuitDepolarizingHooks) -> list[str]:
@@ -201,6 +204,32 @@ def _erasure_point(d: int, erasure: float, blocks: int, rounds: int) -> dict:
     return out
 
 
+def _one_round_pushes(d: int, rounds: int) -> dict:
+    """Wall µs per `push` of a single round (the latency path): p50, p99, and of pushes that commit."""
+    hooks = CircuitDepolarizingHooks(P)
+    spec = CodeSpec("rotated_surface", d, rounds)
+    sampler = long_memory_circuit(d, rounds, hooks).compile_detector_sampler(seed=SEED)
+    ev = sampler.sample(1)[0].view(np.uint8)
+    dec = StreamingDecoder(spec, hooks, d, d)
+    sizes = dec.detectors_per_layer
+    dec.push(ev[: sizes.first])
+    took, committing = [], []
+    for t in range(1, rounds):
+        chunk = ev[sizes.offset(t) : sizes.offset(t + 1)]
+        t0 = time.perf_counter()
+        res = dec.push(chunk)
+        dt = (time.perf_counter() - t0) * 1e6
+        took.append(dt)
+        if len(res.regions):
+            committing.append(dt)
+    return {
+        "p50": round(float(np.percentile(took, 50)), 2),
+        "p99": round(float(np.percentile(took, 99)), 2),
+        "committing_p50": round(float(np.percentile(committing, 50)), 2),
+        "committing_p99": round(float(np.percentile(committing, 99)), 2),
+    }
+
+
 def decode_metrics() -> dict:
     """Decoding keys of the loop benchmark: decode_ratio, rounds_per_s per distance, and their context."""
     points = {d: _point(d, n, with_ratio=(d == 5)) for d, n in BLOCKS.items()}
@@ -223,6 +252,7 @@ def decode_metrics() -> dict:
             f"d5_batch{SMALL_BATCH_ROUNDS}_rounds_per_s": round(d5_small["rounds_per_s"]),
             f"d5_bare_whole_block{WHOLE_BLOCK_ROUNDS}_rounds_per_s": round(points[5]["bare_whole_block_rounds_per_s"]),
             "d5_erasure_1pct": _erasure_point(5, 0.01, ERASURE_BLOCKS, ERASURE_ROUNDS),
+            "d5_one_round_push_us": _one_round_pushes(5, ONE_ROUND_PUSHES),
         },
     }
 
