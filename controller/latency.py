@@ -8,6 +8,7 @@ is fixed however long the run, and percentiles are exact to within one bin.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,15 @@ class Histogram:
 
     def add(self, durations_ns: np.ndarray | float) -> None:
         """Record one duration or an array of durations (ns)."""
+        if isinstance(durations_ns, (int, float)):
+            # One sample per stage per batch is the loop's common case: no numpy on that path.
+            x = float(durations_ns)
+            k = int(math.floor(math.log10(max(x, 1e-3) / _LO_NS) * _BINS_PER_DECADE)) + 1
+            self.counts[min(max(k, 0), _N_BINS - 1)] += 1
+            self.total += 1
+            if x > self.max_ns:
+                self.max_ns = x
+            return
         d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))
         if d.size == 0:
             return
@@ -98,8 +108,11 @@ class LatencyTracker:
             raise KeyError(f"unknown latency stage {stage!r}; known: {', '.join(STAGES)}")
         self.stages[stage].add(durations_ns)
         if stage == "end_to_end" and self.budget is not None:
-            d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))
-            self.deadline_misses += int((d > self.budget.deadline_us * 1e3).sum())
+            if isinstance(durations_ns, (int, float)):
+                self.deadline_misses += int(durations_ns > self.budget.deadline_us * 1e3)
+            else:
+                d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))
+                self.deadline_misses += int((d > self.budget.deadline_us * 1e3).sum())
 
     def summary_us(self) -> dict[str, dict[str, float]]:
         """Percentile summary of every stage that saw data, in microseconds."""

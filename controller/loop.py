@@ -199,7 +199,10 @@ class ControllerProcess:
                 if isinstance(msg, TimeTagBatch):
                     fb = pipe.on_batch(int(msg.first_round), int(msg.n_rounds), msg.tags, t_arr)
                     self._send_feedback(pipe, fb)
-                    pipe.record_sent(t_arr, time.perf_counter_ns(), int(msg.n_rounds))
+                    if pipe.decoded_rounds:
+                        # The feedback just sent depends on every round of the blocks it decoded; the last
+                        # event they needed arrived with this batch.
+                        pipe.record_sent(t_arr, time.perf_counter_ns(), pipe.decoded_rounds)
                     self.control.session.last_round = pipe.expected_round - 1
             bye |= self._on_control(pipe, self.control.poll(0))
             if msg is None and (bye or time.monotonic() - last_data > idle_timeout_s):

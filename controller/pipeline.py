@@ -135,6 +135,7 @@ class ControllerPipeline:
         self.code = self._code_for(spec, 0)
         self.prepare(spec)
         self.expected_round = 0
+        self.decoded_rounds = 0  # rounds decoded by the last on_batch / on_switch_answer call
         self._buf_out: list[np.ndarray] = []
         self._buf_flags: list[np.ndarray] = []
         self._buf_start = 0  # first round held in the buffer
@@ -199,6 +200,7 @@ class ControllerPipeline:
 
     def on_switch_answer(self, accepted: bool) -> list:
         """The device's answer to the pending switch (applied at its round, or refused); returns feedback."""
+        self.decoded_rounds = 0
         req = self._pending
         self._pending = None
         if req is None:
@@ -233,6 +235,7 @@ class ControllerPipeline:
             return []
         if first_round > self.expected_round:
             self._lose(first_round - self.expected_round)
+        self.decoded_rounds = 0
         self.expected_round = first_round + n_rounds
         self.stats.rounds += n_rounds
         t_ingest = time.perf_counter_ns()
@@ -271,7 +274,10 @@ class ControllerPipeline:
     def record_sent(self, t_arrival_ns: int, t_sent_ns: int, rounds: int) -> None:
         """Record end-to-end latency of a batch's rounds (arrival of its last event -> feedback sent)."""
         e2e = t_sent_ns - t_arrival_ns
-        self.latency.record("end_to_end", np.full(max(1, rounds), float(e2e)))
+        if rounds <= 1:
+            self.latency.record("end_to_end", float(e2e))
+        else:
+            self.latency.record("end_to_end", np.full(rounds, float(e2e)))
         b = self.latency.budget
         if b is None:
             return
@@ -317,6 +323,7 @@ class ControllerPipeline:
         n_blocks = (end - start) // c.frames
         used = n_blocks * c.frames
         feedback: list = []
+        self.decoded_rounds += used
         if n_blocks:
             S = outs.shape[1]
             o = outs[:used].reshape(n_blocks, c.frames, S)

@@ -208,6 +208,8 @@ class ErasureDecoder:
         degree += np.bincount(self.graph.v[self.graph.v >= 0], minlength=self.graph.num_detectors)
         self._isolated = np.flatnonzero(degree == 0)
         self._shifts = np.arange(self.num_observables, dtype=np.uint64)
+        he = scipy.sparse.csr_matrix(self.graph.herald_edges)
+        self._he = (he.indptr, he.indices, he.data)
 
     @classmethod
     def from_circuit(cls, circuit: stim.Circuit) -> ErasureDecoder:
@@ -257,18 +259,44 @@ class ErasureDecoder:
         out[:, : pred.shape[1]] = pred
         return out
 
+    def _opened_few(self, compact: np.ndarray, heralds: np.ndarray) -> tuple[list, list, list, list]:
+        """Defects and opened edges of a few shots from plain CSR arrays (no sparse-matrix construction,
+        which costs ~100 us per call: the real-time loop decodes one block at a time)."""
+        hp, hi, hd = self._he
+        dptr, dind, eptr, edges, logs = [0], [], [0], [], []
+        for k in range(compact.shape[0]):
+            d = np.flatnonzero(compact[k])
+            dind.extend(d.tolist())
+            dptr.append(len(dind))
+            hs = np.flatnonzero(heralds[k])
+            if len(hs) == 1:
+                idx, dat = hi[hp[hs[0]] : hp[hs[0] + 1]], hd[hp[hs[0]] : hp[hs[0] + 1]]
+            else:
+                idx = np.concatenate([hi[hp[h] : hp[h + 1]] for h in hs])
+                dat = np.concatenate([hd[hp[h] : hp[h + 1]] for h in hs])
+                idx, inv = np.unique(idx, return_inverse=True)
+                dat = np.bincount(inv, weights=dat)
+            edges.append(idx)
+            logs.append(dat)
+            eptr.append(eptr[-1] + len(idx))
+        return dptr, dind, eptr, [np.concatenate(edges), np.concatenate(logs)]
+
     def _decode_erased(self, compact: np.ndarray, heralds: np.ndarray) -> np.ndarray:
         """(m, num_observables) uint8 predictions of shots with at least one herald (fusion-blossom)."""
         m = compact.shape[0]
-        defects = scipy.sparse.csr_matrix(compact)
-        opened = scipy.sparse.csr_matrix(heralds, dtype=np.float64) @ self.graph.herald_edges
+        if m <= 16:
+            dptr, dind, eptr, (e_idx, e_log) = self._opened_few(compact, heralds)
+        else:
+            defects = scipy.sparse.csr_matrix(compact)
+            opened = scipy.sparse.csr_matrix(heralds, dtype=np.float64) @ self.graph.herald_edges
+            dptr, dind = defects.indptr.tolist(), defects.indices.tolist()
+            eptr = opened.indptr.tolist()
+            e_idx, e_log = opened.indices, opened.data
         # Each opened edge's probability given this shot's heralds: base and herald flips combined.
-        q = 0.5 * (1.0 - np.exp(opened.data) * self._one_minus_2p[opened.indices])
+        q = 0.5 * (1.0 - np.exp(e_log) * self._one_minus_2p[e_idx])
         w = np.log1p(-q) - np.log(q)
         iw = np.maximum(2 * np.rint(w * (self._scale / 2)), 0).astype(np.int64)
-        dptr, dind = defects.indptr.tolist(), defects.indices.tolist()
-        eptr = opened.indptr.tolist()
-        dynamic = list(zip(opened.indices.tolist(), iw.tolist(), strict=True))
+        dynamic = list(zip(e_idx.tolist(), iw.tolist(), strict=True))
         obs = self.graph.observables
         solver = self._solver
         pattern = fusion_blossom.SyndromePattern

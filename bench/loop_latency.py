@@ -1,0 +1,181 @@
+"""Loop latency for one-round messages at d=5, against a bare pyzmq ping-pong of the same sizes, same run.
+
+The bench plays the device itself (this process) and runs the real controller as a separate process
+(`quantacore control`). Every round of a d=5 memory block travels as its own TimeTagBatch; after the block's
+last round the device waits for the controller's feedback (the Pauli-frame update that depends on that block)
+and times the wait. `latency_us_*` is that reaction time as the device sees it: from handing the last round
+to ZeroMQ to receiving the feedback, round trip included, like the ping-pong it is compared with.
+`pingpong_us_p50` is a bare pyzmq exchange between the same two kinds of sockets (PUSH -> PULL out,
+ROUTER <- DEALER back) with frames of the same sizes as ours, to a child process that only echoes.
+`controller_us_p50` is the controller's own end-to-end figure (arrival of the round -> feedback sent).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+import zmq
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from emulator.experiment import PhotonicEmulator  # noqa: E402
+from emulator.physics.device import load_device  # noqa: E402
+from protocols.codes import CodeSpec  # noqa: E402
+from protocols.endpoints import data_address  # noqa: E402
+from protocols.run_config import load_run_config  # noqa: E402
+from protocols.wire import (  # noqa: E402
+    ChannelMap,
+    CommandStatus,
+    ControlEndpoint,
+    ControlSession,
+    DataSender,
+    FeedbackCommand,
+    Role,
+    SessionConfig,
+    TimeTagBatch,
+    encode,
+)
+from protocols.wire import CodeSpec as WireCode  # noqa: E402
+
+BLOCKS = 400
+WARMUP = 40
+
+
+def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int) -> None:
+    ctx = zmq.Context()
+    pull = ctx.socket(zmq.PULL)
+    pull.connect(ping_addr)
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.connect(pong_addr)
+    reply = b"x" * reply_size
+    dealer.send(b"hello")
+    for _ in range(n):
+        pull.recv()
+        dealer.send(reply)
+    ctx.destroy(0)
+
+
+def pingpong(ping_size: int, pong_size: int, n: int) -> np.ndarray:
+    """Round trips (us) of a bare PUSH->PULL ping and DEALER->ROUTER pong with a child process."""
+    ctx = zmq.Context()
+    push = ctx.socket(zmq.PUSH)
+    router = ctx.socket(zmq.ROUTER)
+    pp = push.bind_to_random_port("tcp://127.0.0.1")
+    rp = router.bind_to_random_port("tcp://127.0.0.1")
+    child = mp.get_context("spawn").Process(
+        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n)
+    )
+    child.start()
+    peer, _ = router.recv_multipart()
+    ping = b"y" * ping_size
+    out = np.empty(n)
+    for i in range(n):
+        t0 = time.perf_counter_ns()
+        push.send(ping)
+        router.recv_multipart()
+        out[i] = (time.perf_counter_ns() - t0) / 1e3
+    child.join(10)
+    ctx.destroy(0)
+    return out
+
+
+def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
+    """Reaction times (us) of the real controller process to one-round messages, d=5."""
+    cfg = yaml.safe_load((ROOT / "configs/default.yaml").read_text())
+    cfg["code"].update(distance=5, rounds=5)
+    cfg["controller"].update(decoder=decoder, policy={})
+    cfg["emulator"]["device"] = str(ROOT / cfg["emulator"]["device"])
+    cfg["controller"]["budget"] = str(ROOT / cfg["controller"]["budget"])
+    tmp = tempfile.mkdtemp(prefix="quantacore-bench-")
+    cfg_path = Path(tmp) / "bench.yaml"
+    cfg_path.write_text(yaml.safe_dump(cfg))
+    run_cfg = load_run_config(cfg_path)
+    spec = CodeSpec("rotated_surface", 5, 5, "Z")
+    em = PhotonicEmulator(load_device(run_cfg.emulator.device), spec, seed=run_cfg.seed)
+    F = em.frames_per_block()
+    total = blocks + WARMUP
+    batch = em.next_blocks(total)
+    period = em.round_period_ps
+    bounds = np.searchsorted(batch.tags["time_ps"], np.arange(total * F + 1) * period)
+    rounds = [batch.tags[bounds[r] : bounds[r + 1]] for r in range(total * F)]
+    ctx = zmq.Context()
+    cm = em.channel_map
+    session = ControlSession(SessionConfig(
+        endpoint="bench-device", role=Role.DEVICE,
+        code=WireCode(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis),
+        channel_map=ChannelMap(qubits=cm.qubits.copy(), rails=cm.rails.copy()),
+        clock_hz=1e12 / period, epoch_ns=time.time_ns(), heartbeat_ms=1000, missed_heartbeats=10,
+    ))
+    control = ControlEndpoint(ctx, session, f"ipc://{tmp}/dev")
+    data = DataSender(ctx, data_address(control.address), bind=True)
+    summary = Path(tmp) / "summary.json"
+    ctl = subprocess.Popen(
+        [sys.executable, "-m", "quantacore", "control", "--config", str(cfg_path), "--connect", control.address,
+         "--rounds", str(total * F), "--summary", str(summary)],
+        stdout=subprocess.DEVNULL,
+    )
+    lat = []
+    try:
+        t_end = time.monotonic() + 120
+        while not session.established and time.monotonic() < t_end:
+            control.poll(50)
+        while not data.wait_ready(0.05):
+            control.poll(0)
+        for b in range(total):
+            for f in range(F):
+                r = b * F + f
+                if f == F - 1:
+                    t0 = time.perf_counter_ns()
+                data.send_batch(r, 1, rounds[r])
+            got = None
+            while got is None:
+                for m in control.poll(1):
+                    if isinstance(m, FeedbackCommand):
+                        got = m
+            t1 = time.perf_counter_ns()
+            control.send(session.acknowledge(got.command_id, CommandStatus.APPLIED, got.apply_at_round, 0))
+            if b >= WARMUP:
+                lat.append((t1 - t0) / 1e3)
+        ctl.wait(60)
+        s = json.loads(summary.read_text())
+    finally:
+        if ctl.poll() is None:
+            ctl.kill()
+        data.close()
+        control.close()
+        ctx.destroy(0)
+    round_frame = len(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=rounds[-1])))
+    fb = len(encode(got))
+    return {"latencies": np.asarray(lat), "round_frame_bytes": round_frame, "feedback_frame_bytes": fb,
+            "controller_us_p50": s["latency_us"]["end_to_end"]["p50"], "rounds_lost": s["rounds_lost"]}
+
+
+def latency_metrics(blocks: int = BLOCKS) -> dict:
+    """latency_us_p50/p99 of the loop and pingpong_us_p50 of bare pyzmq, same run, same frame sizes."""
+    ours = loop_latency(blocks)
+    pp = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 2000)
+    lat = ours["latencies"]
+    return {
+        "latency_us_p50": round(float(np.percentile(lat, 50)), 1),
+        "latency_us_p99": round(float(np.percentile(lat, 99)), 1),
+        "pingpong_us_p50": round(float(np.percentile(pp, 50)), 1),
+        "latency_over_pingpong": round(float(np.percentile(lat, 50) / np.percentile(pp, 50)), 3),
+        "controller_us_p50": round(float(ours["controller_us_p50"]), 1),
+        "latency_blocks": len(lat),
+        "latency_code": "rotated_surface d=5, 5 rounds + readout per block, one round per message",
+        "latency_decoder": "erasure-aware (default config)",
+        "latency_rounds_lost": ours["rounds_lost"],
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(latency_metrics()))
