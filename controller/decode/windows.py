@@ -224,6 +224,12 @@ def build_window(ref: Reference, a: int, b: int, c0: int, c1: int, kind: str, er
     dem = stim.DetectorErrorModel("\n".join(header + lines))
     herald_mask = ref.herald[ref.keep & (ref.layer >= a) & (ref.layer < b)]
     if erasure_aware:
+        if n_obs > 64:
+            raise DecodeError(
+                f"{ref.spec.family} d={ref.spec.distance}: a window needs {n_obs} fault ids (the observable and "
+                f"{n_left} + {n_right} crossing detectors), erasure-aware decoding supports at most 64; "
+                "decode this code with use_heralds=False"
+            )
         decoder: MatchingDecoder | ErasureDecoder = ErasureDecoder(dem, herald_mask)
     else:
         decoder = MatchingDecoder(dem, herald_mask)

@@ -281,6 +281,12 @@ def test_bad_events_name_the_contract(events: np.ndarray, match: str) -> None:
         dec.push(events)
 
 
+def test_erasure_aware_limit_is_named() -> None:
+    channel = EffectiveChannel(erasure=0.01, gate_depolarizing=1e-3)
+    with pytest.raises(DecodeError, match="at most 64; decode this code with use_heralds=False"):
+        StreamingDecoder(CodeSpec("rotated_surface", 9, 20), channel, 3, 3)
+
+
 def test_finish_early_or_bad_observable_is_refused() -> None:
     dec = StreamingDecoder(CodeSpec("rotated_surface", 3, 10), CircuitDepolarizingHooks(1e-3), 3, 3)
     with pytest.raises(DecodeError, match="push the rest"):
