@@ -12,7 +12,9 @@ observable prediction equals that of the full graph, at about half the matching 
 Ownership. A window covers layers [a, b) and commits [c0, c1). An edge (DEM part) is committed when
 one of its detectors lies in the commit region; then its L0 counts, and if its other detector lies
 outside [c0, c1) the window reports that detector as an *artificial defect* for the neighbouring
-region (fault id 1 + j for crossing target j). Two kinds of window:
+region. Edges join adjacent layers at most (checked), so the targets lie in layer c0 - 1 or c1; each
+relevant detector of those two layers gets its own fault id after L0 (see `WindowGraph`), and one
+`decode_batch` returns every window's commits and defects. Two kinds of window:
 
 - "A" (open): an edge leaving [a, b) becomes a boundary edge of its inner detector (open time
   boundary, Dennis et al. 2002), so the buffer can push defects into the unknown future or past.
