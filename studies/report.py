@@ -79,8 +79,9 @@ def overhead_entry(
 ) -> dict:
     """overhead.json entry: circuit size per d, and per swept p the Lambda fit and the d the target needs.
 
-    A p that is not below the fitted threshold's CI is reported out of reach even if its Lambda exceeds 1:
-    per-round rates with rounds = d can show Lambda > 1 above the (per-shot) threshold.
+    A p that is not below the fitted threshold's CI, or whose per-shot rates do not fall with d, is reported
+    out of reach even if its per-round Lambda exceeds 1: per-round rates with rounds = d fall like 1/d even
+    when every code fails equally often per shot.
     """
     per_p = []
     for p in np.unique(points.p):
@@ -90,12 +91,18 @@ def overhead_entry(
                           "reason": "fewer than two distances with observed logical errors; collect more shots"})
             continue
         need = distance_for_target(lam, target, summary.qubits_for)
+        shot = lam if unit == "per_shot" else fit_lambda(points, float(p), "per_shot")
+        if shot is not None and shot.lam <= 1.0 and need.reachable:
+            need = TargetDistance(target, False, None, None, None,
+                                  f"per-shot rates do not fall with d (per-shot Lambda = {shot.lam:.3g}); a per-round "
+                                  "fall then only reflects the longer runs (rounds = d) of larger codes")
         if threshold is not None and p >= threshold.ci_low and need.reachable:
             need = TargetDistance(target, False, None, None, None,
                                   f"p = {p:.4g} is not below the fitted threshold (CI lower end "
                                   f"{threshold.ci_low:.4g}); Lambda = {lam.lam:.3g} does not imply suppression")
         per_p.append({
             "p": float(p), "lambda": lam.lam, "lambda_ci": [lam.lam_low, lam.lam_high],
+            "lambda_per_shot": None if shot is None else shot.lam,
             "fitted_distances": list(lam.distances), "reachable": need.reachable,
             "distance_needed": need.distance, "physical_qubits_needed": need.physical_qubits,
             "predicted_logical_error_rate": need.predicted_rate, "reason": need.reason,
