@@ -230,12 +230,17 @@ class PhotonicEmulator:
             self._apply_due()
             ch = self._channel_at(self.next_round)
             circuit, lay, obs_cols, _ = self._circuit_for(ch)
-            # Blocks up to the next pending command or batch end share this code; a scenario that moves
-            # the channel is followed block by block.
-            n = 1 if self.scenario is not None else n_blocks - done
+            # Blocks up to the next pending command or batch end share this code; under a scenario, the
+            # run of blocks whose (quantised) channel is the same shares one sampler.
+            n = n_blocks - done
             if self._pending:
                 horizon = min(p[0] for p in self._pending) - self.next_round
                 n = max(1, min(n, -(-horizon // lay.n_frames)))
+            if self.scenario is not None:
+                k = 1
+                while k < n and self._channel_at(self.next_round + k * lay.n_frames) == ch:
+                    k += 1
+                n = k
             sampler = circuit.compile_sampler(seed=(self.seed * 7_919 + self.next_block) % 2**63)
             record = sampler.sample(n).view(np.uint8)
             outcomes, heralds = lay.to_frames(record)

@@ -69,22 +69,36 @@ def test_lost_batch_is_counted_and_the_stream_realigns():
 
 
 def test_closed_loop_distance_switch_under_rising_loss():
-    """Loss steps up; the density rule raises the distance; the new code decodes as offline decoding does."""
+    """Loss drifts upward; the density rule raises the distance; the new code decodes as offline decoding does."""
+    from emulator.scenario import Scenario, ScenarioConfig
+
     base = load_device(DEVICE)
     spec = CodeSpec("rotated_surface", 3, 3, "Z")
-    em = PhotonicEmulator(base, spec, seed=6)
+    # Excess loss drifts from 0 up to 0.1 dB over rounds 800..1200, then holds (a slow coupler drift).
+    drift = ScenarioConfig(
+        name="drift",
+        seed=1,
+        parameters={
+            "channel.excess_loss_db": {
+                "components": [{"kind": "linear_drift", "rate_per_round": 2.5e-4, "start_round": 800,
+                                "stop_round": 1200}],
+                "min": 0.0,
+            }
+        },
+    )
+    em = PhotonicEmulator(base, spec, seed=6, scenario=Scenario.from_device(drift, base))
     pipe = _pipeline(
         base,
         spec,
         # Density of detection events on this device: ~0.04 before the drift, ~0.07-0.09 after.
         policy=build_policy({"distances": [3, 5], "raise_above": 0.06}),
         policy_window_blocks=200,
+        switch_lead_rounds=400,
     )
-    em.set_parameter("channel.excess_loss_db", 0.1, apply_at_round=800)  # the device drifts
     _drive(em, pipe, 8, 100)
     s = pipe.summary()
     assert [d["distance"] for d in s["decisions"]] == [5] and s["decisions"][0]["accepted"]
-    assert s["decisions"][0]["round"] > 800  # only after the drift
+    assert s["decisions"][0]["round"] > 1200  # after the drift, and every d=5 block sees the drifted device
     assert s["rounds_lost"] == 0
     # After the switch, the logical error rate of the new code matches offline decoding of the same device.
     from controller.decode import ErasureDecoder
