@@ -25,8 +25,9 @@ artificial defects as fault ids added by one kernel call per batch replaced a pe
 (26 µs per batch of 1000 windows, 37 µs as numpy strided XORs); a Numba kernel compacts layers (61 µs
 against 112 µs per 10^4 rounds). With heralded erasure 1 % per data qubit per round, erasure-aware
 windows decode at ~9e4 rounds/s at d=5 (2.7e5 at 0.1 %; fusion-blossom per heralded window, in
-`ErasureDecoder`), herald-ignoring ones at ~1.0e6 (`use_heralds=False`; blocks of 100 rounds). Bare `decode_batch` on whole 1000-round blocks
-runs at 0.35 M rounds/s: windows are not just bounded in latency but 18x faster here.
+`ErasureDecoder`), herald-ignoring ones at ~1.0e6 (`use_heralds=False`; blocks of 100 rounds). Bare
+`decode_batch` on whole 1000-round blocks runs at 0.35 M rounds/s: windows are not just bounded in
+latency but 18x faster here.
 """
 
 from __future__ import annotations
