@@ -259,8 +259,11 @@ def decode_metrics() -> dict:
 
 def main() -> None:
     """Print one JSON object merging the metric groups of this benchmark."""
+    from loop_latency import latency_metrics  # bench/loop_latency.py: the end-to-end latency keys
+
     result: dict = {}
     result.update(decode_metrics())
+    result.update(latency_metrics())
     print(json.dumps(result))
 
 
