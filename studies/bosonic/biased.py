@@ -52,11 +52,18 @@ def xzzx_noise_name(family: str, eta: float) -> str:
 
 def xzzx_tasks(section: XzzxSection) -> list[sinter.Task]:
     """Tasks of every bias, distance and p: XZZX in the Z basis, and the CSS code in its weaker X basis."""
-    families = [("xzzx", "Z")] + ([("rotated_surface", "X")] if section.compare_css else [])
-    return [
-        biased_memory_task(fam, d, p, b.eta, section.model, basis, xzzx_noise_name(fam, b.eta))
-        for fam, basis in families
+    tasks = [
+        biased_memory_task("xzzx", d, p, b.eta, section.model, "Z", xzzx_noise_name("xzzx", b.eta))
         for b in section.biases
         for d in section.distances
         for p in b.p
     ]
+    if section.compare_css:
+        tasks += [
+            biased_memory_task("rotated_surface", d, p, b.eta, section.model, "X",
+                               xzzx_noise_name("rotated_surface", b.eta))
+            for b in section.biases
+            for d in section.distances
+            for p in (b.p if b.css_p is None else b.css_p)
+        ]
+    return tasks

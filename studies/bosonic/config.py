@@ -19,6 +19,7 @@ __all__ = [
     "DualRailSection",
     "GkpSection",
     "SurfaceGkpSection",
+    "SweepSection",
     "XzzxSection",
     "load_bosonic_config",
 ]
@@ -39,8 +40,30 @@ def _sweep(v: list[float]) -> list[float]:
     return sorted(v)
 
 
+def _sigmas(v: list[float]) -> list[float]:
+    for x in v:
+        if not 0.05 <= x <= 1.5:
+            raise ValueError(f"sigma {x} is out of range; allowed: 0.05..1.5 (vacuum variance 1/2 units)")
+    return _sweep(v)
+
+
+def _probs(v: list[float]) -> list[float]:
+    for x in v:
+        if not 0.0 < x <= 0.75:
+            raise ValueError(f"p {x} is out of range; allowed: (0, 0.75]")
+    return _sweep(v)
+
+
 Distances = list[int]
 Sweep = list[float]
+
+
+class SweepSection(StrictModel):
+    """Fields every swept section shares: its own shot budget and fit window (null: the study's)."""
+
+    max_shots: int | None = Field(default=None, ge=1, le=10**10, description="overrides the study's max_shots")
+    max_errors: int | None = Field(default=None, ge=1, le=10**8, description="overrides the study's max_errors")
+    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
 
 class CatSection(StrictModel):
@@ -62,16 +85,15 @@ class GkpSection(StrictModel):
     _sorted = pydantic.field_validator("squeezing_db")(classmethod(lambda cls, v: _sweep(v)))
 
 
-class SurfaceGkpSection(StrictModel):
+class SurfaceGkpSection(SweepSection):
     """Surface-GKP code capacity: distances, the sigma sweep, and the operating sigma for the overhead."""
 
     distances: Distances = Field(default=[5, 9, 13], min_length=2, max_length=8)
     sigma: Sweep = Field(min_length=3, max_length=60)
-    operating_sigma: float = Field(default=0.45, gt=0.05, lt=1.0)
-    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
+    operating_sigma: list[float] = Field(default=[0.45], min_length=1, max_length=8)
 
     _d = pydantic.field_validator("distances")(classmethod(lambda cls, v: _distances(v)))
-    _s = pydantic.field_validator("sigma")(classmethod(lambda cls, v: _sweep(v)))
+    _s = pydantic.field_validator("sigma", "operating_sigma")(classmethod(lambda cls, v: _sigmas(v)))
 
 
 class BiasEntry(StrictModel):
@@ -79,21 +101,21 @@ class BiasEntry(StrictModel):
 
     eta: float = Field(gt=0.0, le=1e6)
     p: Sweep = Field(min_length=3, max_length=60)
+    css_p: Sweep | None = Field(default=None, description="sweep of the CSS comparison; default: p")
 
-    _p = pydantic.field_validator("p")(classmethod(lambda cls, v: _sweep(v)))
+    _p = pydantic.field_validator("p", "css_p")(classmethod(lambda cls, v: v if v is None else _probs(v)))
 
 
-class XzzxSection(StrictModel):
+class XzzxSection(SweepSection):
     """XZZX (and CSS comparison) under biased Pauli noise: noise model, distances, biases."""
 
     model: str = Field(default="code_capacity", pattern="^(code_capacity|phenomenological)$")
     distances: Distances = Field(default=[5, 9, 13], min_length=2, max_length=8)
     biases: list[BiasEntry] = Field(min_length=1, max_length=12)
     compare_css: bool = True
-    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
 
-class CatRepetitionSection(StrictModel):
+class CatRepetitionSection(SweepSection):
     """Repetition code of cat qubits (phase-flip code), phenomenological noise from the cat channel.
 
     Thresholds: kappa_1 (units of kappa_2) swept at each |alpha|^2 of `threshold_alpha2`. Logical error against
@@ -106,28 +128,39 @@ class CatRepetitionSection(StrictModel):
     kappa_1: Sweep = Field(min_length=3, max_length=40)
     alpha2: Sweep = Field(min_length=2, max_length=40)
     operating_kappa_1: float = Field(default=1e-2, gt=0.0, le=0.1)
-    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
 
     _d = pydantic.field_validator("distances")(classmethod(lambda cls, v: _distances(v, minimum=3, odd=False)))
     _k = pydantic.field_validator("kappa_1", "alpha2", "threshold_alpha2")(classmethod(lambda cls, v: _sweep(v)))
 
 
-class DualRailSection(StrictModel):
-    """Dual-rail surface code: photon loss per round in dB as heralded erasure, decoded with and without heralds."""
+class DualRailSection(SweepSection):
+    """Dual-rail surface code: photon loss per round in dB as heralded erasure, decoded with and without heralds.
+
+    `loss_db` maps each decoder ("qc-erasure" uses the heralds, "qc-matching" ignores them) to its loss sweep.
+    """
 
     distances: Distances = Field(default=[3, 5, 7], min_length=2, max_length=8)
-    loss_db: Sweep = Field(min_length=3, max_length=60)
-    decoders: list[str] = Field(default=["qc-erasure", "qc-matching"], min_length=1, max_length=2)
-    operating_loss_db: float = Field(default=0.2, gt=0.0, le=10.0)
-    fit_window: float | None = Field(default=None, gt=0.0, le=10.0, description="overrides fit.window")
+    loss_db: dict[str, Sweep] = Field(min_length=1, max_length=2)
+    operating_loss_db: list[float] = Field(default=[0.2], min_length=1, max_length=8)
 
-    @pydantic.field_validator("decoders")
+    _d = pydantic.field_validator("distances")(classmethod(lambda cls, v: _distances(v)))
+
+    @pydantic.field_validator("loss_db")
     @classmethod
-    def _known(cls, v: list[str]) -> list[str]:
+    def _known(cls, v: dict[str, list[float]]) -> dict[str, list[float]]:
         bad = [x for x in v if x not in ("qc-erasure", "qc-matching")]
         if bad:
             raise ValueError(f"unknown dual-rail decoder(s) {bad}; allowed: 'qc-erasure', 'qc-matching'")
-        return v
+        return {k: _losses(x) for k, x in v.items()}
+
+    _o = pydantic.field_validator("operating_loss_db")(classmethod(lambda cls, v: _losses(v)))
+
+
+def _losses(v: list[float]) -> list[float]:
+    for x in v:
+        if not 0.0 < x <= 10.0:
+            raise ValueError(f"loss {x} dB per round is out of range; allowed: (0, 10]")
+    return _sweep(v)
 
 
 class BosonicStudyConfig(StrictModel):

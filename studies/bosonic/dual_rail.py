@@ -30,13 +30,16 @@ def dual_rail_noise_name(decoder: str) -> str:
 
 
 def dual_rail_tasks(section: DualRailSection) -> list[sinter.Task]:
-    """Tasks of every decoder, distance and loss (metadata p = loss in dB)."""
+    """Tasks of every decoder, distance and loss of its sweep plus the operating points (metadata p = loss dB)."""
     tasks = []
-    for d in section.distances:
-        for db in sorted(set(section.loss_db) | {section.operating_loss_db}):
-            circuit = build_memory_circuit(CodeSpec("rotated_surface", d, d, "Z"), dual_rail_effective_channel(db).hooks())
-            for dec in section.decoders:
+    circuits = {}
+    for dec, sweep in section.loss_db.items():
+        for d in section.distances:
+            for db in sorted(set(sweep) | set(section.operating_loss_db)):
+                if (d, db) not in circuits:
+                    circuits[d, db] = build_memory_circuit(
+                        CodeSpec("rotated_surface", d, d, "Z"), dual_rail_effective_channel(db).hooks())
                 meta = {"noise": dual_rail_noise_name(dec), "d": d, "p": db, "rounds": d,
                         "p_erasure": dual_rail_channel(loss_db=db).p_erasure, "family": "rotated_surface"}
-                tasks.append(sinter.Task(circuit=circuit, decoder=dec, json_metadata=meta))
+                tasks.append(sinter.Task(circuit=circuits[d, db], decoder=dec, json_metadata=meta))
     return tasks

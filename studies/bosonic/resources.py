@@ -49,9 +49,13 @@ def gkp_mean_photons(sigma: float) -> float:
 
 def surface_resources(
     points: Points, code: str, parameter: str, value: float, target: float, photons_per_qubit: float,
-    modes_per_qubit: int = 1,
+    modes_per_qubit: int = 1, threshold_ci_low: float | None = None,
 ) -> ResourceRow:
-    """Distance, modes and photons a surface code of bosonic qubits needs at `value` of its swept parameter."""
+    """Distance, modes and photons a surface code of bosonic qubits needs at `value` of its swept parameter.
+
+    A `value` at or above the lower end of the fitted threshold's CI is out of reach whatever its Lambda (per-round
+    rates with rounds = d can show Lambda > 1 above threshold), as in `studies.report.overhead_entry`.
+    """
     def qubits(d: int) -> int:
         return 2 * d * d - 1
 
@@ -60,6 +64,10 @@ def surface_resources(
     if fit is None:
         return ResourceRow(code, parameter, value, target, False, None, None, per_mode, None, None,
                            "fewer than two distances with observed logical errors at this point")
+    if threshold_ci_low is not None and value >= threshold_ci_low:
+        return ResourceRow(code, parameter, value, target, False, None, None, per_mode, None, None,
+                           f"{parameter} = {value:g} is not below the fitted threshold (CI lower end "
+                           f"{threshold_ci_low:.4g})")
     need = distance_for_target(fit, target, qubits)
     if not need.reachable or need.distance is None:
         return ResourceRow(code, parameter, value, target, False, None, None, per_mode, None, None, need.reason)

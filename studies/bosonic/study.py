@@ -22,7 +22,7 @@ from emulator.physics.bosonic import sigma_to_squeezing_db
 from studies.bosonic import figures
 from studies.bosonic.biased import xzzx_noise_name, xzzx_tasks
 from studies.bosonic.cat_repetition import ALPHA_SWEEP, cat_repetition_tasks, cat_round_channel, threshold_noise_name
-from studies.bosonic.config import BosonicStudyConfig, load_bosonic_config
+from studies.bosonic.config import BosonicStudyConfig, SweepSection, load_bosonic_config
 from studies.bosonic.dual_rail import dual_rail_noise_name, dual_rail_tasks
 from studies.bosonic.gkp_sampler import GKP_DECODERS, gkp_samplers, surface_gkp_circuit
 from studies.bosonic.resources import ResourceRow, cat_resources, gkp_mean_photons, surface_resources
@@ -82,6 +82,15 @@ def _fit(cfg: BosonicStudyConfig, window: float | None) -> FitSettings:
                        seed=f.seed, confidence=f.confidence)
 
 
+def _with_budget(tasks: list[sinter.Task], section: SweepSection) -> list[sinter.Task]:
+    """The tasks with the section's own shot and error limits, when it sets any."""
+    if section.max_shots is None and section.max_errors is None:
+        return tasks
+    opts = sinter.CollectionOptions(max_shots=section.max_shots, max_errors=section.max_errors)
+    return [sinter.Task(circuit=t.circuit, decoder=t.decoder, json_metadata=t.json_metadata, collection_options=opts)
+            for t in tasks]
+
+
 def plan_bosonic_tasks(cfg: BosonicStudyConfig) -> tuple[list[sinter.Task], list[Curve]]:
     """Every sinter task of the configured sections and the curves they form."""
     tasks: list[sinter.Task] = []
@@ -94,7 +103,7 @@ def plan_bosonic_tasks(cfg: BosonicStudyConfig) -> tuple[list[sinter.Task], list
         curves.append(Curve(summary, fit, extra))
 
     if (g := cfg.surface_gkp) is not None:
-        sigmas = sorted(set(g.sigma) | {g.operating_sigma})
+        sigmas = sorted(set(g.sigma) | set(g.operating_sigma))
         group = []
         for dec in GKP_DECODERS:
             name = f"surface-gkp-{dec.removeprefix('gkp-')}"
@@ -108,7 +117,7 @@ def plan_bosonic_tasks(cfg: BosonicStudyConfig) -> tuple[list[sinter.Task], list
             name = f"surface-gkp-{dec.removeprefix('gkp-')}"
             add(group, name, "surface-GKP code capacity", "sigma", dec, _surface_qubits, _fit(cfg, g.fit_window),
                 {"analog": GKP_DECODERS[dec]})
-        tasks += group
+        tasks += _with_budget(group, g)
     if (x := cfg.xzzx) is not None:
         group = xzzx_tasks(x)
         fams = [("xzzx", "XZZX")] + ([("rotated_surface", "CSS (X memory)")] if x.compare_css else [])
@@ -116,19 +125,19 @@ def plan_bosonic_tasks(cfg: BosonicStudyConfig) -> tuple[list[sinter.Task], list
             for b in x.biases:
                 add(group, xzzx_noise_name(fam, b.eta), f"{label} {x.model}, bias eta={b.eta:g}", "p", "pymatching",
                     _surface_qubits, _fit(cfg, x.fit_window), {"family": fam, "eta": b.eta})
-        tasks += group
+        tasks += _with_budget(group, x)
     if (c := cfg.cat_repetition) is not None:
         group = cat_repetition_tasks(c, cfg.cat)
         for a2 in c.threshold_alpha2:
             add(group, threshold_noise_name(a2), f"repetition-cat phase part, |alpha|^2={a2:g}", "kappa_1/kappa_2",
                 "pymatching", _repetition_qubits, _fit(cfg, c.fit_window), {"alpha2": a2})
-        tasks += group
+        tasks += _with_budget(group, c)
     if (r := cfg.dual_rail) is not None:
         group = dual_rail_tasks(r)
-        for dec in r.decoders:
+        for dec in r.loss_db:
             add(group, dual_rail_noise_name(dec), "dual-rail surface code, loss as erasure", "loss dB per round",
                 dec, _surface_qubits, _fit(cfg, r.fit_window), {})
-        tasks += group
+        tasks += _with_budget(group, r)
     return tasks, curves
 
 
@@ -151,21 +160,28 @@ def _threshold_extras(curve: Curve, entry: dict, cfg: BosonicStudyConfig) -> dic
     return out
 
 
-def _resources(cfg: BosonicStudyConfig, pts: dict[str, Points]) -> list[ResourceRow]:
+def _resources(cfg: BosonicStudyConfig, pts: dict[str, Points], thresholds: dict) -> list[ResourceRow]:
     rows: list[ResourceRow] = []
+
+    def ci_low(name: str) -> float | None:
+        ci = thresholds.get(name, {}).get("ci")
+        return None if not ci else float(ci[0])
+
     target = cfg.target_logical_error_rate
     if (g := cfg.surface_gkp) is not None:
-        n = gkp_mean_photons(g.operating_sigma)
         for dec in GKP_DECODERS:
             name = f"surface-gkp-{dec.removeprefix('gkp-')}"
-            if name in pts:
-                rows.append(surface_resources(pts[name], name, "sigma", g.operating_sigma, target, n))
+            for s in g.operating_sigma:
+                if name in pts:
+                    rows.append(surface_resources(pts[name], name, "sigma", s, target, gkp_mean_photons(s),
+                                                  threshold_ci_low=ci_low(name)))
     if (r := cfg.dual_rail) is not None:
-        for dec in r.decoders:
+        for dec in r.loss_db:
             name = dual_rail_noise_name(dec)
-            if name in pts:
-                rows.append(surface_resources(pts[name], name, "loss dB per round", r.operating_loss_db, target,
-                                              1.0, modes_per_qubit=2))
+            for db in r.operating_loss_db:
+                if name in pts:
+                    rows.append(surface_resources(pts[name], name, "loss dB per round", db, target, 1.0,
+                                                  modes_per_qubit=2, threshold_ci_low=ci_low(name)))
     if (c := cfg.cat_repetition) is not None and ALPHA_SWEEP in pts:
         p_bit = {}
         for a2 in c.alpha2:
@@ -227,7 +243,7 @@ def run_bosonic_study(
             points, out / f"{s.name}.png", title=f"{cfg.name}: {s.name} ({s.kind}, decoder {s.decoder})",
             parameter=s.parameter, unit="per_shot", estimate=est,
         )
-    resources = _resources(cfg, pts)
+    resources = _resources(cfg, pts, thresholds)
     files["thresholds"] = _write_json(out / THRESHOLDS_FILE, {
         "study": cfg.name, "rate": rate_description("per_shot"), "noise": thresholds})
     files["overhead"] = _write_json(out / OVERHEAD_FILE, {

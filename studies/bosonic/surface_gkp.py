@@ -10,8 +10,16 @@ Decoding: minimum-weight matching on the Z-check graph, where data qubit e is ed
 each edge's weight is log((1-p_e)/p_e), p_e the conditional error probability given that qubit's measured
 displacement (`emulator.physics.bosonic.conditional_error_probability`); without it every edge has the same
 weight. Per-shot weights go to fusion-blossom's `dynamic_weights` on one solver built once (no rebuild).
-Measured per shot (`python bench/surface_gkp.py`): see that benchmark's JSON; PyMatching rebuilt from the
-check matrix per shot costs about 2x more, which is why fusion-blossom is used.
+
+Per-shot cost at sigma = 0.57 (`python bench/surface_gkp.py`, thread CPU µs per shot on a shared 2-core machine):
+
+    d     fusion-blossom dynamic weights    PyMatching rebuilt per shot    uniform PyMatching batch
+    5                26                              187                           1.0
+    9               135                              394                           6.4
+    13              447                              585                          17
+
+fusion-blossom wins at every size measured (7x at d=5, 1.3x at d=13), and both find equal-weight matchings (a
+test checks it); its cost grows with the number of defects, which is large this close to threshold.
 """
 
 from __future__ import annotations

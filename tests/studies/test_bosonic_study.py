@@ -24,21 +24,21 @@ target_logical_error_rate: 1.0e-3
 fit: {window: 0.3, bootstrap: 20, seed: 0}
 cat: {kappa_1: 1.0e-3, alpha2: [1, 2]}
 gkp: {squeezing_db: [4, 8]}
-surface_gkp: {distances: [3, 5], sigma: [0.5, 0.6, 0.7], operating_sigma: 0.45}
-dual_rail: {distances: [3, 5], loss_db: [0.6, 1.2, 1.8], decoders: [qc-erasure], operating_loss_db: 0.6}
+surface_gkp: {distances: [3, 5], sigma: [0.5, 0.6, 0.7], operating_sigma: [0.45]}
+dual_rail: {distances: [3, 5], loss_db: {qc-erasure: [0.6, 1.2, 1.8]}, operating_loss_db: [0.6]}
 """
 
 
 def test_unknown_key_and_out_of_range_values_name_the_field(tmp_path: Path) -> None:
     f = tmp_path / "b.yaml"
-    f.write_text(TINY.replace("operating_sigma: 0.45", "operating_sigma: 0.45, sigmas: [1]"))
+    f.write_text(TINY.replace("operating_sigma: [0.45]", "operating_sigma: [0.45], sigmas: [1]"))
     with pytest.raises(ConfigError, match=r"surface_gkp.sigmas: unknown key"):
         load_bosonic_config(f)
     f.write_text(TINY.replace("distances: [3, 5], sigma", "distances: [3, 4], sigma"))
     with pytest.raises(ConfigError, match=r"surface_gkp.distances.*distance 4 is out of range"):
         load_bosonic_config(f)
-    f.write_text(TINY.replace("decoders: [qc-erasure]", "decoders: [magic]"))
-    with pytest.raises(ConfigError, match=r"dual_rail.decoders.*'magic'"):
+    f.write_text(TINY.replace("{qc-erasure: [", "{magic: ["))
+    with pytest.raises(ConfigError, match=r"dual_rail.loss_db.*'magic'"):
         load_bosonic_config(f)
 
 
