@@ -31,6 +31,7 @@ __all__ = [
     "cat_repetition_tasks",
     "cat_round_channel",
     "combine_parts",
+    "repetition_task",
     "threshold_noise_name",
 ]
 
@@ -62,7 +63,8 @@ def combine_parts(phase: np.ndarray, bit: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - np.asarray(phase, dtype=float)) * (1.0 - np.asarray(bit, dtype=float))
 
 
-def _task(d: int, ch: CatQubitChannel, noise_name: str, p: float, kappa_1: float) -> sinter.Task:
+def repetition_task(d: int, ch: CatQubitChannel, noise_name: str, p: float, kappa_1: float) -> sinter.Task:
+    """Phase-flip code memory (X basis, rounds = d) under the cat channel `ch`; metadata noise, d, p, rounds, p_bit."""
     circuit = build_memory_circuit(CodeSpec("repetition", d, d, "X"), cat_repetition_channel(ch).hooks())
     meta = {"noise": noise_name, "d": d, "p": p, "rounds": d, "alpha2": ch.alpha2, "kappa_1": kappa_1,
             "p_bit": ch.p_x + ch.p_y, "p_z": ch.p_z, "family": "repetition", "basis": "X"}
@@ -84,8 +86,8 @@ def cat_repetition_tasks(section: CatRepetitionSection, base: CatSection) -> lis
     for a2 in section.threshold_alpha2:
         for k1 in section.kappa_1:
             ch = cat_round_channel(a2, k1, base, section.round_time)
-            tasks += [_task(d, ch, threshold_noise_name(a2), k1, k1) for d in section.distances]
+            tasks += [repetition_task(d, ch, threshold_noise_name(a2), k1, k1) for d in section.distances]
     for a2 in section.alpha2:
         ch = cat_round_channel(a2, section.operating_kappa_1, base, section.round_time)
-        tasks += [_task(d, ch, ALPHA_SWEEP, a2, section.operating_kappa_1) for d in section.distances]
+        tasks += [repetition_task(d, ch, ALPHA_SWEEP, a2, section.operating_kappa_1) for d in section.distances]
     return tasks

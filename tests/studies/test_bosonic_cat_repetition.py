@@ -11,7 +11,7 @@ import numpy as np
 import pymatching
 import pytest
 
-from studies.bosonic.cat_repetition import _task, bit_part, cat_round_channel, combine_parts
+from studies.bosonic.cat_repetition import bit_part, cat_round_channel, combine_parts, repetition_task
 from studies.bosonic.config import CatSection
 from studies.rates import per_round_rate
 
@@ -19,7 +19,7 @@ from studies.rates import per_round_rate
 def _total(alpha2: float, d: int, n: int, seed: int) -> tuple[float, float]:
     """Per-round total failure and its standard error (phase part sampled, bit part exact)."""
     ch = cat_round_channel(alpha2, 2e-3, CatSection(), 5.0)
-    c = _task(d, ch, "t", alpha2, 2e-3).circuit
+    c = repetition_task(d, ch, "t", alpha2, 2e-3).circuit
     m = pymatching.Matching.from_detector_error_model(c.detector_error_model(decompose_errors=True))
     det, obs = c.compile_detector_sampler(seed=seed).sample(n, separate_observables=True)
     k = int(np.count_nonzero(m.decode_batch(det)[:, 0] != obs[:, 0]))

@@ -94,3 +94,20 @@ def test_fitted_xzzx_thresholds_rise_with_bias() -> None:
     p30 = 0.42
     assert p30 > est[10.0].ci_high
     assert _z(_failures("xzzx", "Z", 5, p30, 30.0, n, seed=1), _failures("xzzx", "Z", 13, p30, 30.0, n, seed=2), n) < -4
+
+
+def test_phenomenological_model_repeats_rounds_with_measurement_flips() -> None:
+    t = biased_memory_task("xzzx", 3, 0.01, 10.0, "phenomenological", "Z", "t")
+    assert t.json_metadata["rounds"] == 3
+    text = str(t.circuit)
+    assert text.count("PAULI_CHANNEL_1") == 3  # one data channel per round
+    assert "X_ERROR(0.01)" in text or "Z_ERROR(0.01)" in text  # measurement flips at p
+    # Far below threshold the decoder corrects nearly everything: p_L well under p.
+    assert _failures_of(t, 4000, seed=3) / 4000 < 0.01
+
+
+def _failures_of(task, n: int, seed: int) -> int:  # noqa: ANN001 - a sinter.Task
+    c = task.circuit
+    m = pymatching.Matching.from_detector_error_model(c.detector_error_model(decompose_errors=True))
+    det, obs = c.compile_detector_sampler(seed=seed).sample(n, separate_observables=True)
+    return int(np.count_nonzero(m.decode_batch(det)[:, 0] != obs[:, 0]))
