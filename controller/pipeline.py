@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from controller.decode import ErasureDecoder, MatchingDecoder
+from controller.decode import ErasureDecoder, MatchingDecoder, StreamingDecoder
 from controller.decode.heralds import circuit_dem
 from controller.ingest import Ingest
 from controller.latency import LatencyBudget, LatencyTracker
-from controller.syndromes import SyndromeExtractor
+from controller.syndromes import LayerSyndromes, SyndromeExtractor
 from policies import ActionKind, Features, Policy
 from protocols.channel_map import channel_map_for_code
 from protocols.codes import CodeSpec, build_memory_circuit, layout
@@ -36,6 +36,9 @@ from protocols.noise import EffectiveChannel
 from protocols.timetags import TIMETAG_DTYPE
 
 _HEALTHY_BATCHES_TO_RECOVER = 5
+#: Blocks of at least this many rounds per unit of distance are decoded by sliding windows (commit = buffer
+#: = d) as their rounds arrive; shorter blocks are decoded whole, many at once, which is faster.
+STREAMING_MIN_ROUNDS_PER_DISTANCE = 4
 
 
 @functools.lru_cache(maxsize=16)
@@ -81,6 +84,8 @@ class _Code:
     plain: np.ndarray  # bool (num_detectors,): True for non-herald detectors
     support: np.ndarray  # int32: qubits of the logical operator the frame update acts on
     pauli: str
+    streaming: StreamingDecoder | None = None  # long blocks: sliding windows, fed layer by layer
+    layers: LayerSyndromes | None = None
 
 
 @dataclass
@@ -116,6 +121,7 @@ class ControllerPipeline:
         policy: Policy | None = None,
         policy_window_blocks: int = 200,
         switch_lead_rounds: int = 0,
+        streaming_rounds_per_distance: int = STREAMING_MIN_ROUNDS_PER_DISTANCE,
     ) -> None:
         """Prepare decoders for `spec`; the channel map follows from the code (see channel_map_for_code)."""
         self.belief = belief
@@ -127,6 +133,7 @@ class ControllerPipeline:
         self.policy = policy
         self.policy_window_blocks = int(policy_window_blocks)
         self.switch_lead_rounds = int(switch_lead_rounds)
+        self.streaming_rounds_per_distance = int(streaming_rounds_per_distance)  # 0: always whole blocks
         self.stats = Stats()
         self.level = 0
         self._healthy = 0
@@ -134,6 +141,7 @@ class ControllerPipeline:
         self._codes: dict[CodeSpec, _Code] = {}
         self.code = self._code_for(spec, 0)
         self.prepare(spec)
+        self._s_reset()
         self.expected_round = 0
         self.decoded_rounds = 0  # rounds decoded by the last on_batch / on_switch_answer call
         self._buf_out: list[np.ndarray] = []
@@ -161,6 +169,9 @@ class ControllerPipeline:
         dets[1, ~code.plain] = True  # a shot with heralds takes the erasure-aware solver's path
         code.erasure.decode_batch(dets)
         code.matching.decode_batch(dets)
+        if code.streaming is not None:
+            code.streaming.push(np.zeros(code.streaming.num_detectors, dtype=np.uint8))
+            code.streaming.finish_block(0)
 
     def _code_for(self, spec: CodeSpec, start_round: int) -> _Code:
         cached = self._codes.get(spec)
@@ -176,6 +187,11 @@ class ControllerPipeline:
             support, pauli = [q for q, _ in lay.logical_x], "X"
         else:
             support, pauli = [q for q, _ in lay.logical_z], "Z"
+        streaming = layers = None
+        if self.streaming_rounds_per_distance and spec.rounds >= self.streaming_rounds_per_distance * spec.distance:
+            streaming = StreamingDecoder(spec, self.belief, spec.distance, spec.distance,
+                                         use_heralds=self.decoder == "erasure")
+            layers = LayerSyndromes(circuit, cm)
         code = _Code(
             spec,
             start_round,
@@ -187,6 +203,8 @@ class ControllerPipeline:
             plain,
             np.asarray(support, dtype=np.int32),
             pauli,
+            streaming,
+            layers,
         )
         self._codes[spec] = code
         return code
@@ -220,6 +238,7 @@ class ControllerPipeline:
             self.stats.rounds_discarded += self._buf_rounds
             self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
             self.code = self._code_for(req.spec, req.apply_at_round)
+            self._s_reset()
         held, self._held = self._held, []
         for first, n, tags in held:
             self._ingest(first, n, tags)
@@ -300,6 +319,10 @@ class ControllerPipeline:
     def _lose(self, gap: int) -> None:
         """Rounds that never arrived: count them and drop the partial block they break."""
         self.stats.rounds_lost += gap
+        if self.code.streaming is not None and self._s_frame:
+            self.stats.rounds_discarded += self._s_frame
+            self.code.streaming.abandon_block()
+            self._s_reset()
         self.stats.rounds_discarded += self._buf_rounds
         self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
 
@@ -307,6 +330,8 @@ class ControllerPipeline:
         """Decode every whole block in the buffer (ending at or before `limit_round` if given)."""
         if not self._buf_rounds:
             return []
+        if self.code.streaming is not None:
+            return self._drain_streaming(limit_round)
         c = self.code
         outs = np.concatenate(self._buf_out) if len(self._buf_out) > 1 else self._buf_out[0]
         flags = np.concatenate(self._buf_flags) if len(self._buf_flags) > 1 else self._buf_flags[0]
@@ -350,6 +375,76 @@ class ControllerPipeline:
         self._buf_flags = [rest_f] if len(rest_f) else []
         self._buf_rounds = len(rest_o)
         self._buf_start = start + used
+        return feedback
+
+    def _s_reset(self) -> None:
+        """Start a new streamed block: empty record, no frame received, no event counts."""
+        lay = self.code.layers.layout if self.code.layers is not None else None
+        self._s_record = np.zeros((lay.num_measurements + 1) if lay is not None else 1, dtype=np.uint8)
+        self._s_frame = 0
+        self._s_counts = [0, 0, 0, 0]  # plain detector events, plain detectors, flagged slots, slots
+
+    def _drain_streaming(self, limit_round: int | None) -> list:
+        """Feed buffered rounds to the sliding-window decoder layer by layer; close blocks as they end."""
+        c = self.code
+        lay, syn, dec = c.layers.layout, c.layers, c.streaming
+        outs = np.concatenate(self._buf_out) if len(self._buf_out) > 1 else self._buf_out[0]
+        flags = np.concatenate(self._buf_flags) if len(self._buf_flags) > 1 else self._buf_flags[0]
+        start = self._buf_start
+        if self._s_frame == 0:  # not inside a block: align to the next block boundary
+            skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
+            skip = min(skip, len(outs))
+            if skip:
+                self.stats.rounds_discarded += skip
+                outs, flags, start = outs[skip:], flags[skip:], start + skip
+        end = start + len(outs)
+        if limit_round is not None:
+            end = min(end, max(start, limit_round))
+        pos, feedback, committed, st = start, [], None, self.stats
+        while pos < end:
+            f = self._s_frame
+            take = min(c.frames - f, end - pos)
+            o = outs[pos - start : pos - start + take]
+            erased = flags[pos - start : pos - start + take] != 0
+            rec = self._s_record
+            oi, hi = lay.outcome_index[f : f + take], lay.herald_index[f : f + take]
+            m = oi >= 0
+            rec[oi[m]] = np.where(erased, 0, o)[m]
+            m = hi >= 0
+            rec[hi[m]] = erased[m]
+            ev = syn.layers(rec, f, f + take)
+            plain = c.plain[syn.bounds[f] : syn.bounds[f + take]]
+            cnt = self._s_counts
+            cnt[0] += int(ev[plain].sum())
+            cnt[1] += int(plain.sum())
+            cnt[2] += int(erased.sum())
+            cnt[3] += erased.size
+            res = dec.push(ev)
+            if len(res.regions):
+                committed = res
+            self._s_frame += take
+            pos += take
+            if self._s_frame == c.frames:
+                br = dec.finish_block(syn.measured_observable(rec))
+                committed = br.commits
+                st.blocks += 1
+                st.logical_errors += br.outcome
+                per = st.per_distance.setdefault(c.spec.distance, [0, 0])
+                per[0] += 1
+                per[1] += br.outcome
+                self._window_dets += cnt[0] / max(cnt[1], 1)
+                self._window_flags += cnt[2] / max(cnt[3], 1)
+                self._window_blocks += 1
+                self._s_reset()
+        if committed is not None:
+            qubits = c.support if committed.frame else np.zeros(0, dtype=np.int32)
+            feedback.append(FrameUpdate(pos, qubits, c.pauli))
+        self.decoded_rounds += pos - start
+        rest_o, rest_f = outs[pos - start :], flags[pos - start :]
+        self._buf_out = [rest_o] if len(rest_o) else []
+        self._buf_flags = [rest_f] if len(rest_f) else []
+        self._buf_rounds = len(rest_o)
+        self._buf_start = pos
         return feedback
 
     def _maybe_policy(self) -> list:

@@ -54,3 +54,55 @@ class SyndromeExtractor:
             measurements=record.astype(np.bool_), separate_observables=True, bit_packed=False
         )
         return Syndromes(dets, obs)
+
+
+class LayerSyndromes:
+    """Detection events layer by layer, as a block's rounds arrive (for streaming decoding of long blocks).
+
+    Layer t of a block (detector time coordinate t) depends only on readout frames 0..t, so it can be
+    computed as soon as frame t is in. Each detector is the parity of a few measurement-record entries
+    (its DETECTOR targets); they are gathered once, per layer, so a layer costs one gather and one
+    `reduceat`.
+    """
+
+    def __init__(self, circuit: stim.Circuit, channel_map: ChannelMap) -> None:
+        """Index the detectors of `circuit` by layer and by the record entries they read."""
+        self.layout = FrameLayout.from_circuit(circuit, channel_map.qubits)
+        cols: list[list[int]] = []
+        obs: dict[int, list[int]] = {}
+        count = 0
+        for inst in circuit.flattened():
+            name = inst.name
+            if name == "DETECTOR":
+                cols.append([count + t.value for t in inst.targets_copy()])
+            elif name == "OBSERVABLE_INCLUDE":
+                obs.setdefault(int(inst.gate_args_copy()[0]), []).extend(count + t.value for t in inst.targets_copy())
+            elif name.startswith(("M", "HERALDED")):
+                count += len(inst.targets_copy())
+        coords = circuit.get_detector_coordinates()
+        layer = np.array([int(round(coords[k][2])) for k in range(len(cols))], dtype=np.int64)
+        if np.any(np.diff(layer) < 0):
+            raise DecodeError("layer syndromes: detectors are not ordered by their time coordinate")
+        self.n_layers = int(layer.max()) + 1 if len(layer) else 0
+        bounds = np.searchsorted(layer, np.arange(self.n_layers + 1))
+        self.bounds = bounds  # detectors of layer t: [bounds[t], bounds[t + 1])
+        flat = np.array([c for cs in cols for c in cs], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum([len(c) for c in cols])]).astype(np.int64)
+        self._layers = []
+        for t in range(self.n_layers):
+            a, b = bounds[t], bounds[t + 1]
+            self._layers.append((flat[starts[a] : starts[b]], starts[a:b] - starts[a]))
+        self.observable = np.asarray(obs.get(0, []), dtype=np.int64)
+
+    def layers(self, record: np.ndarray, t0: int, t1: int) -> np.ndarray:
+        """uint8 detection events of layers [t0, t1), in detector order, from a (num_measurements,) record."""
+        parts = []
+        for t in range(t0, t1):
+            idx, offs = self._layers[t]
+            if len(offs):
+                parts.append(np.bitwise_xor.reduceat(record[idx], offs))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
+
+    def measured_observable(self, record: np.ndarray) -> int:
+        """The logical observable as read out (parity of its record entries)."""
+        return int(np.bitwise_xor.reduce(record[self.observable])) if len(self.observable) else 0

@@ -424,6 +424,14 @@ class StreamingDecoder:
             regions.append(run.windows[lo:hi, 2:4])
             flips.append(pred[:, 0])
 
+    def abandon_block(self) -> None:
+        """Drop the current block unfinished (its rounds were lost in transport); the next push starts a block."""
+        if self._pending is not None:
+            spec, belief = self._pending
+            self._pending = None
+            self._configure(spec, belief)
+        self._start_block()
+
     def finish_block(self, measured: int) -> BlockResult:
         """Close the current block (all its layers pushed) given its measured observable (0/1)."""
         if self._t != self.spec.rounds + 1:
