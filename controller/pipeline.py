@@ -326,6 +326,19 @@ class ControllerPipeline:
         self.stats.rounds_discarded += self._buf_rounds
         self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
 
+    def _buffered(self) -> tuple[np.ndarray, np.ndarray]:
+        """Outcomes and flags of every buffered round, as two (rounds, slots) arrays."""
+        if len(self._buf_out) == 1:
+            return self._buf_out[0], self._buf_flags[0]
+        return np.concatenate(self._buf_out), np.concatenate(self._buf_flags)
+
+    def _keep(self, outs: np.ndarray, flags: np.ndarray, start: int) -> None:
+        """Keep the rounds not consumed yet (starting at round `start`) as the buffer."""
+        self._buf_out = [outs] if len(outs) else []
+        self._buf_flags = [flags] if len(flags) else []
+        self._buf_rounds = len(outs)
+        self._buf_start = start
+
     def _drain_blocks(self, limit_round: int | None) -> list:
         """Decode every whole block in the buffer (ending at or before `limit_round` if given)."""
         if not self._buf_rounds:
@@ -333,8 +346,7 @@ class ControllerPipeline:
         if self.code.streaming is not None:
             return self._drain_streaming(limit_round)
         c = self.code
-        outs = np.concatenate(self._buf_out) if len(self._buf_out) > 1 else self._buf_out[0]
-        flags = np.concatenate(self._buf_flags) if len(self._buf_flags) > 1 else self._buf_flags[0]
+        outs, flags = self._buffered()
         start = self._buf_start
         # Align to the code's block boundaries (after a gap, rounds before the next boundary are unusable).
         skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
@@ -370,11 +382,7 @@ class ControllerPipeline:
             last = n_blocks - 1
             qubits = c.support if pred[last, 0] else np.zeros(0, dtype=np.int32)
             feedback.append(FrameUpdate(start + used, qubits, c.pauli))
-        rest_o, rest_f = outs[used:], flags[used:]
-        self._buf_out = [rest_o] if len(rest_o) else []
-        self._buf_flags = [rest_f] if len(rest_f) else []
-        self._buf_rounds = len(rest_o)
-        self._buf_start = start + used
+        self._keep(outs[used:], flags[used:], start + used)
         return feedback
 
     def _s_reset(self) -> None:
@@ -388,8 +396,7 @@ class ControllerPipeline:
         """Feed buffered rounds to the sliding-window decoder layer by layer; close blocks as they end."""
         c = self.code
         lay, syn, dec = c.layers.layout, c.layers, c.streaming
-        outs = np.concatenate(self._buf_out) if len(self._buf_out) > 1 else self._buf_out[0]
-        flags = np.concatenate(self._buf_flags) if len(self._buf_flags) > 1 else self._buf_flags[0]
+        outs, flags = self._buffered()
         start = self._buf_start
         if self._s_frame == 0:  # not inside a block: align to the next block boundary
             skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
@@ -440,11 +447,7 @@ class ControllerPipeline:
             qubits = c.support if committed.frame else np.zeros(0, dtype=np.int32)
             feedback.append(FrameUpdate(pos, qubits, c.pauli))
         self.decoded_rounds += pos - start
-        rest_o, rest_f = outs[pos - start :], flags[pos - start :]
-        self._buf_out = [rest_o] if len(rest_o) else []
-        self._buf_flags = [rest_f] if len(rest_f) else []
-        self._buf_rounds = len(rest_o)
-        self._buf_start = pos
+        self._keep(outs[pos - start :], flags[pos - start :], pos)
         return feedback
 
     def _maybe_policy(self) -> list:
