@@ -62,7 +62,7 @@ def chunk_seed(study_seed: int, task: QecsimTask, shots_before: int) -> int:
 
 def existing_counts(path: Path) -> dict[str, list[int]]:
     """[shots, errors] per strong id already in stats.csv (empty if the file does not exist)."""
-    if not path.exists():
+    if not path.exists() or path.stat().st_size == 0:
         return {}
     try:
         rows = sinter.read_stats_from_csv_files(path)

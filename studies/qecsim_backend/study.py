@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -13,6 +14,9 @@ from studies.qecsim_backend.config import QecsimStudyConfig, load_qecsim_config
 from studies.qecsim_backend.runner import STATS_FILE, collect_qecsim
 from studies.qecsim_backend.tasks import QecsimTask
 from studies.report import CircuitFacts, FitSettings, NoiseSummary, write_outputs
+
+if TYPE_CHECKING:  # studies.thresholds dispatches here, so it is imported only when run
+    from studies.thresholds import StudyResult
 
 BACKENDS: tuple[str, ...] = ("stim", "qecsim")
 
@@ -55,7 +59,7 @@ def run_qecsim_study(
     *,
     num_workers: int | None = None,
     print_progress: bool = True,
-):  # noqa: ANN201 - studies.thresholds.StudyResult (imported lazily: that module dispatches here)
+) -> StudyResult:
     """Run (or resume) a `backend: qecsim` study; same outputs as the stim backend (stats.csv, JSON, PNGs)."""
     from studies.thresholds import StudyResult
 
