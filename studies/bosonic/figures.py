@@ -126,8 +126,10 @@ def write_figures(
         names = list(best)
         ax.bar(np.arange(len(names)) - 0.2, [best[n].modes for n in names], width=0.4, label="modes")
         ax.bar(np.arange(len(names)) + 0.2, [best[n].photons for n in names], width=0.4, label="mean photons")
-        ax.set_xticks(np.arange(len(names)), [f"{n}\n{best[n].parameter}={best[n].value:g}, d={best[n].distance}"
-                                              for n in names], fontsize=7)
+        short = {"loss dB per round": "dB/round"}
+        ax.set_xticks(np.arange(len(names)),
+                      [f"{n}\n{short.get(best[n].parameter, best[n].parameter)}={best[n].value:g}\nd={best[n].distance}"
+                       for n in names], fontsize=7)
         ax.set_yscale("log")
         ax.set_ylabel(f"per logical qubit at p_L = {cfg.target_logical_error_rate:g} per round")
         ax.grid(True, axis="y", which="both", alpha=0.3)
