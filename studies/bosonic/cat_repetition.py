@@ -42,7 +42,9 @@ def cat_round_channel(alpha2: float, kappa_1: float, base: CatSection, round_tim
     try:
         g = cat_rates_grid(np.array([alpha2]), noise)
     except NoiseModelError as e:
-        raise ConfigError(f"cat_repetition: |alpha|^2={alpha2:g}, kappa_1={kappa_1:g} is outside the cat model: {e}") from e
+        raise ConfigError(
+            f"cat_repetition: |alpha|^2={alpha2:g}, kappa_1={kappa_1:g} is outside the cat model: {e}"
+        ) from e
     rates = CatRates(float(g["alpha2"][0]), float(g["bit_flip"][0]), float(g["phase_flip"][0]),
                      float(g["gap"][0]), int(g["cutoff"][0]))
     return cat_channel(alpha2, noise, round_time, rates=rates)

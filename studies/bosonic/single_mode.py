@@ -25,7 +25,7 @@ __all__ = ["cat_rate_table", "gkp_table", "write_cat_rates", "write_gkp_single_m
 
 
 def cat_rate_table(section: CatSection) -> list[dict]:
-    """Rows (alpha2, bit_flip, phase_flip, phase_flip_estimate, bias, gap, cutoff, bit_flip_resolved); units of kappa_2."""
+    """Rows of alpha2, bit_flip, phase_flip, phase_flip_estimate, bias, gap, cutoff, bit_flip_resolved (kappa_2 units)."""
     noise = CatNoise(kappa_1=section.kappa_1, n_th=section.n_th, kappa_phi=section.kappa_phi)
     g = cat_rates_grid(np.array(section.alpha2), noise)
     rows = []
@@ -71,7 +71,8 @@ def write_cat_rates(section: CatSection, out_dir: Path) -> dict[str, Path]:
         keep = np.array([r["bit_flip_resolved"] for r in rows])
         ax.semilogy(a2[keep], bit[keep], "o-", label="bit flip (Liouvillian)")
         ax.semilogy(a2, [r["phase_flip"] for r in rows], "s-", label="phase flip (Liouvillian)")
-        ax.semilogy(a2, [r["phase_flip_estimate"] for r in rows], "k--", lw=1, label=r"$\kappa_1 (1+2n_{th}) |\alpha|^2$")
+        ax.semilogy(a2, [r["phase_flip_estimate"] for r in rows], "k--", lw=1,
+                    label=r"$\kappa_1 (1+2n_{th}) |\alpha|^2$")
         ax.set_xlabel(r"$|\alpha|^2$ (mean photon number)")
         ax.set_ylabel(r"flip rate (units of $\kappa_2$)")
         ax.set_title(f"stabilised cat: kappa_1/kappa_2={section.kappa_1:g}, n_th={section.n_th:g}, "

@@ -96,7 +96,8 @@ def plan_bosonic_tasks(cfg: BosonicStudyConfig) -> tuple[list[sinter.Task], list
     tasks: list[sinter.Task] = []
     curves: list[Curve] = []
 
-    def add(group: list[sinter.Task], name: str, kind: str, parameter: str, decoder: str, qubits, fit, extra):  # noqa: ANN001
+    def add(group: list[sinter.Task], name: str, kind: str, parameter: str, decoder: str,  # noqa: ANN001
+            qubits, fit, extra):
         mine = [t for t in group if t.json_metadata["noise"] == name]
         summary = NoiseSummary(name=name, kind=kind, parameter=parameter, decoder=decoder, facts=_facts(mine),
                                qubits_for=qubits)

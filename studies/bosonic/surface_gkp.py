@@ -177,7 +177,7 @@ class SurfaceGkpDecoder:
 def count_failures(
     decoder: SurfaceGkpDecoder, sigma: float, shots: int, analog: bool, seed: int | np.random.Generator
 ) -> int:
-    """Logical failures among `shots` code-capacity shots at displacement std `sigma`, with or without analog weights."""
+    """Logical failures among `shots` code-capacity shots at displacement std `sigma`, with or without analog info."""
     batch = sample_shots(decoder.graph, sigma, shots, seed)
     if analog:
         pred = decoder.decode_weighted(batch.syndromes, batch.weights)

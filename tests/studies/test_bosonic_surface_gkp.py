@@ -68,7 +68,7 @@ def _fusion_weight(dec: SurfaceGkpDecoder, syndrome: np.ndarray, weights: np.nda
     return float(ints[edges].sum()) / WEIGHT_SCALE
 
 
-def test_no_noise_limit_and_uniform_rate_match_the_gkp_error_probability() -> None:
+def test_uniform_failures_are_second_order_in_the_gkp_error_at_d3() -> None:
     # d=3 at small sigma: failures need two GKP errors, so the rate is O(p^2) with p the per-qubit error.
     g = surface_gkp_graph(3)
     dec = SurfaceGkpDecoder(g)
