@@ -41,3 +41,11 @@ def test_logical_error_falls_with_alpha2_where_bit_flips_dominate() -> None:
     totals = [_total(a2, 5, n, seed=int(10 * a2)) for a2 in (0.5, 1.0, 1.5)]
     for (hi, se_hi), (lo, se_lo) in zip(totals, totals[1:]):
         assert hi - lo > 5 * np.hypot(se_hi, se_lo), totals
+
+
+def test_parameters_outside_the_cat_model_name_the_section_and_values() -> None:
+    # kappa_1 = 0.08 kappa_2 at |alpha|^2 = 2 leaves no protected manifold (phase decay ~ gap).
+    from protocols.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"cat_repetition: \|alpha\|\^2=2, kappa_1=0.08"):
+        cat_round_channel(2.0, 0.08, CatSection(), 5.0)
