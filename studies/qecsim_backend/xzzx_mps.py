@@ -24,10 +24,7 @@ def _swap_xz(prob_dist: tuple[float, float, float, float]) -> tuple[float, float
 class XZZXMPSDecoder(RotatedPlanarMPSDecoder):
     """qecsim's rotated planar MPS decoder with the XZZX priors (X <-> Z on sites with x + y odd)."""
 
-    def __init__(self, chi: int | None = None, mode: str = "c", tol: float | None = None) -> None:
-        """Same parameters as RotatedPlanarMPSDecoder (bond dimension chi, contraction mode, tolerance)."""
-        super().__init__(chi=chi, mode=mode, tol=tol)
-        self._tnc = self.TNC()
+    # Same parameters as RotatedPlanarMPSDecoder; its __init__ builds `self.TNC()`, which resolves to ours.
 
     @property
     def label(self) -> str:
