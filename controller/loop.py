@@ -197,8 +197,13 @@ class ControllerProcess:
                 t_arr = time.perf_counter_ns()
                 last_data = time.monotonic()
                 if isinstance(msg, TimeTagBatch):
+                    # receive: from the device's send stamp to the decoded message here (same host clocks).
+                    pipe.latency.record("receive", float(max(0, time.time_ns() - msg.t_send_ns)))
                     fb = pipe.on_batch(int(msg.first_round), int(msg.n_rounds), msg.tags, t_arr)
+                    t_send = time.perf_counter_ns()
                     self._send_feedback(pipe, fb)
+                    if fb:
+                        pipe.latency.record("send", float(time.perf_counter_ns() - t_send))
                     if pipe.decoded_rounds:
                         # The feedback just sent depends on every round of the blocks it decoded; the last
                         # event they needed arrived with this batch.
