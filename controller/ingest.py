@@ -16,7 +16,7 @@ import numpy as np
 
 from protocols.channel_map import ChannelMap
 from protocols.errors import DecodeError
-from protocols.timetags import TIMETAG_DTYPE, RecordType
+from protocols.timetags import TIMETAG_DTYPE
 
 #: Flag bits of `IngestResult.flags`.
 NO_CLICK = np.uint8(1)  # neither rail clicked: the photon was lost (heralded erasure)
@@ -36,9 +36,14 @@ class IngestResult:
 
 
 @numba.njit(cache=True, nogil=True)
-def _bin_tags(types, channels, times, lut, slot_ps, period, window, epoch, first_round, clicks, incomplete):
-    n_rounds = clicks.shape[0]
+def _ingest_kernel(types, channels, times, missed_field, lut, slot_ps, period, window, epoch, first_round,
+                   outcomes, flags):
+    """Bin tags into clicks per (round, slot), then write outcomes and flags; returns (stray, missed)."""
+    n_rounds, n_slots = outcomes.shape
+    clicks = np.zeros((n_rounds, n_slots), dtype=np.uint8)
+    incomplete = np.zeros(n_rounds, dtype=np.uint8)
     stray = 0
+    missed = 0
     overflow_start = -1
     in_overflow = False
     for i in range(types.shape[0]):
@@ -66,12 +71,20 @@ def _bin_tags(types, channels, times, lut, slot_ps, period, window, epoch, first
                 incomplete[k] = 1
             in_overflow = False
         else:  # ERROR or MISSED_EVENTS: the round it falls in cannot be trusted
+            if ty == 4:
+                missed += missed_field[i]
             if 0 <= r < n_rounds:
                 incomplete[r] = 1
     if in_overflow:
         for k in range(max(overflow_start, 0), n_rounds):
             incomplete[k] = 1
-    return stray
+    for r in range(n_rounds):
+        extra = 4 if incomplete[r] else 0
+        for k in range(n_slots):
+            c = clicks[r, k]
+            outcomes[r, k] = 1 if c == 2 else 0
+            flags[r, k] = (1 if c == 0 else (2 if c == 3 else 0)) | extra
+    return stray, missed
 
 
 class Ingest:
@@ -91,24 +104,20 @@ class Ingest:
         if n_rounds < 0 or first_round < 0:
             raise DecodeError(f"ingest: first_round ({first_round}) and n_rounds ({n_rounds}) must be >= 0")
         cm = self.channel_map
-        clicks = np.zeros((n_rounds, cm.n_slots), dtype=np.uint8)
-        incomplete = np.zeros(n_rounds, dtype=np.uint8)
-        stray = _bin_tags(
+        outcomes = np.empty((n_rounds, cm.n_slots), dtype=np.uint8)
+        flags = np.empty((n_rounds, cm.n_slots), dtype=np.uint8)
+        stray, missed = _ingest_kernel(
             tags["type"],
             tags["channel"],
             tags["time_ps"],
+            tags["missed"],
             self._lut,
             cm.slot_ps,
             np.int64(cm.round_period_ps),
             np.int64(cm.window_ps),
             np.int64(self.epoch_ps),
             np.int64(first_round),
-            clicks,
-            incomplete,
+            outcomes,
+            flags,
         )
-        missed_mask = tags["type"] == RecordType.MISSED_EVENTS
-        missed = int(tags["missed"][missed_mask].sum(dtype=np.int64)) if missed_mask.any() else 0
-        outcomes = (clicks == 2).view(np.uint8)
-        flags = np.where(clicks == 0, NO_CLICK, np.where(clicks == 3, BOTH_RAILS, np.uint8(0))).astype(np.uint8)
-        flags |= (incomplete * INCOMPLETE)[:, None]
-        return IngestResult(int(first_round), outcomes, flags, int(stray), missed)
+        return IngestResult(int(first_round), outcomes, flags, int(stray), int(missed))
