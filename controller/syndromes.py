@@ -18,6 +18,26 @@ from protocols.errors import DecodeError
 from protocols.frames import FrameLayout
 
 
+#: Up to this many blocks per call, detection events are gathered in numpy; more go through stim's converter.
+FEW_BLOCKS = 4
+
+
+def detector_record_entries(circuit: stim.Circuit) -> tuple[list[list[int]], dict[int, list[int]]]:
+    """Absolute measurement-record entries of every detector, and of every observable, of `circuit`."""
+    dets: list[list[int]] = []
+    obs: dict[int, list[int]] = {}
+    count = 0
+    for inst in circuit.flattened():
+        name = inst.name
+        if name == "DETECTOR":
+            dets.append([count + t.value for t in inst.targets_copy()])
+        elif name == "OBSERVABLE_INCLUDE":
+            obs.setdefault(int(inst.gate_args_copy()[0]), []).extend(count + t.value for t in inst.targets_copy())
+        elif name.startswith(("M", "HERALDED")):
+            count += len(inst.targets_copy())
+    return dets, obs
+
+
 @dataclass(frozen=True)
 class Syndromes:
     """Detection events and measured observables of a batch of memory blocks."""
@@ -34,6 +54,13 @@ class SyndromeExtractor:
         self.circuit = circuit
         self.layout = FrameLayout.from_circuit(circuit, channel_map.qubits)
         self._m2d = circuit.compile_m2d_converter()
+        # For a few blocks at a time (the real-time path), a gather + reduceat over each detector's record
+        # entries costs a few microseconds where stim's converter has a fixed cost of tens.
+        dets, obs = detector_record_entries(circuit)
+        self._det_idx = np.array([c for cs in dets for c in cs], dtype=np.int64)
+        self._det_off = np.concatenate([[0], np.cumsum([len(c) for c in dets])[:-1]]).astype(np.int64)
+        self._obs = [np.asarray(obs.get(k, []), dtype=np.int64) for k in range(circuit.num_observables)]
+        self._few = all(len(c) for c in dets)
 
     @property
     def frames_per_block(self) -> int:
@@ -50,6 +77,12 @@ class SyndromeExtractor:
             )
         erased = flags != 0
         record = self.layout.to_record(np.where(erased, 0, outcomes).astype(np.uint8), erased.view(np.uint8))
+        if len(record) <= FEW_BLOCKS and self._few:
+            dets = np.bitwise_xor.reduceat(record[:, self._det_idx], self._det_off, axis=1).view(np.bool_)
+            obs = np.stack(
+                [np.bitwise_xor.reduce(record[:, c], axis=1) for c in self._obs], axis=1
+            ).astype(np.bool_)
+            return Syndromes(dets, obs)
         dets, obs = self._m2d.convert(
             measurements=record.astype(np.bool_), separate_observables=True, bit_packed=False
         )
@@ -68,17 +101,7 @@ class LayerSyndromes:
     def __init__(self, circuit: stim.Circuit, channel_map: ChannelMap) -> None:
         """Index the detectors of `circuit` by layer and by the record entries they read."""
         self.layout = FrameLayout.from_circuit(circuit, channel_map.qubits)
-        cols: list[list[int]] = []
-        obs: dict[int, list[int]] = {}
-        count = 0
-        for inst in circuit.flattened():
-            name = inst.name
-            if name == "DETECTOR":
-                cols.append([count + t.value for t in inst.targets_copy()])
-            elif name == "OBSERVABLE_INCLUDE":
-                obs.setdefault(int(inst.gate_args_copy()[0]), []).extend(count + t.value for t in inst.targets_copy())
-            elif name.startswith(("M", "HERALDED")):
-                count += len(inst.targets_copy())
+        cols, obs = detector_record_entries(circuit)
         coords = circuit.get_detector_coordinates()
         layer = np.array([int(round(coords[k][2])) for k in range(len(cols))], dtype=np.int64)
         if np.any(np.diff(layer) < 0):

@@ -45,3 +45,20 @@ def test_wrong_shapes_are_rejected():
     ex = SyndromeExtractor(circuit, cm)
     with pytest.raises(DecodeError, match=r"shape \(blocks, 3, 17\)"):
         ex(np.zeros((2, 3, 16), np.uint8), np.zeros((2, 3, 16), np.uint8))
+
+
+def test_few_block_path_equals_stims_converter():
+    """One or two blocks at a time (the real-time path) give exactly what stim's converter gives for many."""
+    spec = CodeSpec("rotated_surface", 5, 5, "X")
+    ch = EffectiveChannel(erasure=0.05, gate_depolarizing=0.01, measurement_erasure=0.02, measurement_flip=0.01)
+    circuit = build_memory_circuit(spec, ch.hooks())
+    lay = layout(spec)
+    cm = dual_rail_map(sorted(lay.data_qubits + lay.x_ancillas + lay.z_ancillas), 1_000_000, 0, 1000)
+    ex = SyndromeExtractor(circuit, cm)
+    record = circuit.compile_sampler(seed=4).sample(60).astype(np.uint8)
+    o, h = ex.layout.to_frames(record)
+    many = ex(o, h)
+    few = [ex(o[i : i + 2], h[i : i + 2]) for i in range(0, 60, 2)]
+    assert np.array_equal(many.detectors, np.concatenate([f.detectors for f in few]))
+    assert np.array_equal(many.observables, np.concatenate([f.observables for f in few]))
+    assert many.detectors.any() and many.observables.any()
