@@ -31,7 +31,9 @@ def _stim_us(d: int, p: float, shots: int) -> float:
     return (time.process_time() - t) / shots * 1e6
 
 
-def _qecsim_us(family: str, decoder: DecoderSpec, kind: str, d: int, p: float, shots: int, eta: float | None = None) -> float:
+def _qecsim_us(
+    family: str, decoder: DecoderSpec, kind: str, d: int, p: float, shots: int, eta: float | None = None
+) -> float:
     model = ErrorModelSpec(kind=kind, eta=eta)
     q = build_code(family, d)
     dec = build_decoder(decoder, q, model, p)

@@ -8,7 +8,9 @@ from studies.qecsim_backend.codes import QecsimCode
 from studies.qecsim_backend.error_models import ErrorModelSpec
 
 
-def sample_errors(qcode: QecsimCode, model: ErrorModelSpec, p: float, shots: int, rng: np.random.Generator) -> np.ndarray:
+def sample_errors(
+    qcode: QecsimCode, model: ErrorModelSpec, p: float, shots: int, rng: np.random.Generator
+) -> np.ndarray:
     """Physical errors, binary symplectic uint8 (shots, 2n) [X part | Z part], each site IID from the model.
 
     Same distribution as qecsim's `ErrorModel.generate` (which draws one shot per call), drawn in one batch.

@@ -78,4 +78,4 @@ def test_planar_qecsim_mwpm_is_minimum_weight(d: int, p: float, shots: int) -> N
         recovery = np.asarray(decoder.decode(q.code, full[i]), dtype=np.int64)
         assert not recovery[n:].any()  # bit flips only: an X recovery
         assert np.array_equal((z_checks.astype(np.int64) @ recovery[:n]) % 2, syndromes[i])
-        assert recovery[:n].sum() == pm[i].sum(), f"shot {i}: qecsim weight {recovery[:n].sum()}, PyMatching {pm[i].sum()}"
+        assert recovery[:n].sum() == pm[i].sum(), f"shot {i}: weights {recovery[:n].sum()} vs {pm[i].sum()}"
