@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pydantic
 from pydantic import Field
@@ -15,25 +15,29 @@ from protocols.errors import ConfigError
 _NAME = r"^[A-Za-z][A-Za-z0-9_.-]*$"
 
 
+def _odd_ascending(v: list[int]) -> list[int]:
+    """Distances of a study: distinct, ascending, odd, 3..51."""
+    for d in v:
+        if d < 3 or d > 51 or d % 2 == 0:
+            raise ValueError(f"distance {d} is out of range; allowed: odd integers 3..51")
+    if sorted(set(v)) != v:
+        raise ValueError(f"distances must be distinct and ascending, got {v}")
+    return v
+
+
+#: The distances a study compares (shared by every backend's config).
+Distances = Annotated[list[int], pydantic.AfterValidator(_odd_ascending)]
+
+
 class CodeSection(StrictModel):
     """Code family, the distances compared, and the memory basis."""
 
     family: Literal["rotated_surface", "repetition", "xzzx"] = "rotated_surface"
-    distances: list[int] = Field(default=[3, 5, 7], min_length=2, max_length=12)
+    distances: Distances = Field(default=[3, 5, 7], min_length=2, max_length=12)
     basis: Literal["X", "Z"] = "Z"
     rounds: int | None = Field(
         default=None, ge=1, le=1000, description="rounds per shot for every d; null: the noise model's rounds_for(d)"
     )
-
-    @pydantic.field_validator("distances")
-    @classmethod
-    def _odd_ascending(cls, v: list[int]) -> list[int]:
-        for d in v:
-            if d < 3 or d > 51 or d % 2 == 0:
-                raise ValueError(f"distance {d} is out of range; allowed: odd integers 3..51")
-        if sorted(set(v)) != v:
-            raise ValueError(f"distances must be distinct and ascending, got {v}")
-        return v
 
 
 class NoiseEntry(StrictModel):

@@ -10,7 +10,7 @@ import pydantic
 from pydantic import Field
 
 from protocols.config import StrictModel, load_config
-from studies.config import FitSection
+from studies.config import Distances, FitSection
 from studies.qecsim_backend.codes import CodeFamily
 from studies.qecsim_backend.decoders import DECODER_CODES, DecoderSpec
 from studies.qecsim_backend.error_models import ErrorModelSpec
@@ -22,17 +22,7 @@ class QecsimCodeSection(StrictModel):
     """Default code family of the study and the distances compared."""
 
     family: CodeFamily = "rotated_planar"
-    distances: list[int] = Field(default=[3, 5, 7], min_length=2, max_length=12)
-
-    @pydantic.field_validator("distances")
-    @classmethod
-    def _odd_ascending(cls, v: list[int]) -> list[int]:
-        for d in v:
-            if d < 3 or d > 51 or d % 2 == 0:
-                raise ValueError(f"distance {d} is out of range; allowed: odd integers 3..51")
-        if sorted(set(v)) != v:
-            raise ValueError(f"distances must be distinct and ascending, got {v}")
-        return v
+    distances: Distances = Field(default=[3, 5, 7], min_length=2, max_length=12)
 
 
 class QecsimNoiseEntry(StrictModel):
