@@ -18,6 +18,8 @@ COMMANDS: dict[str, str] = {
     "control": "quantacore.commands.control",
     "run": "quantacore.commands.run",
     "conformance": "quantacore.commands.conformance",
+    "replay": "quantacore.commands.replay",
+    "bench": "quantacore.commands.bench",
 }
 
 

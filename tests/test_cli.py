@@ -27,3 +27,16 @@ def test_config_error_names_file_field_and_range(tmp_path):
     f.write_text("p: 0.1\nq: 2\n")
     with pytest.raises(ConfigError, match="q: unknown key"):
         load_config(f, M)
+
+
+def test_every_subcommand_has_help():
+    from quantacore.cli import COMMANDS
+
+    for name in COMMANDS:
+        out = subprocess.run([sys.executable, "-m", "quantacore", name, "--help"], capture_output=True, text=True)
+        assert out.returncode == 0 and "usage: quantacore" in out.stdout, name
+
+
+def test_unknown_benchmark_is_a_clear_error():
+    out = subprocess.run([sys.executable, "-m", "quantacore", "bench", "nosuch"], capture_output=True, text=True)
+    assert out.returncode == 2 and "no benchmark bench/nosuch.py" in out.stderr and "decode" in out.stderr
