@@ -42,9 +42,9 @@ from protocols.wire import (  # noqa: E402
     Role,
     SessionConfig,
     TimeTagBatch,
+    code_to_wire,
     encode,
 )
-from protocols.wire import CodeSpec as WireCode  # noqa: E402
 
 BLOCKS = 400
 WARMUP = 40
@@ -111,7 +111,7 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
     cm = em.channel_map
     session = ControlSession(SessionConfig(
         endpoint="bench-device", role=Role.DEVICE,
-        code=WireCode(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis),
+        code=code_to_wire(spec),
         channel_map=ChannelMap(qubits=cm.qubits.copy(), rails=cm.rails.copy()),
         clock_hz=1e12 / period, epoch_ns=time.time_ns(), heartbeat_ms=1000, missed_heartbeats=10,
     ))

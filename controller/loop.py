@@ -33,9 +33,6 @@ from protocols.wire import (
     ChannelMap as WireChannelMap,
 )
 from protocols.wire import (
-    CodeSpec as WireCodeSpec,
-)
-from protocols.wire import (
     CommandAck,
     CommandStatus,
     ControlEndpoint,
@@ -51,12 +48,9 @@ from protocols.wire import (
     SessionState,
     SwitchCode,
     TimeTagBatch,
+    code_to_wire,
 )
 from protocols.wire.security import Curve
-
-
-def _wire_code(spec: CodeSpec) -> WireCodeSpec:
-    return WireCodeSpec(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis)
 
 
 class ControllerProcess:
@@ -72,7 +66,7 @@ class ControllerProcess:
             SessionConfig(
                 endpoint=f"controller:{cfg.name}",
                 role=Role.CONTROLLER,
-                code=_wire_code(self.spec),
+                code=code_to_wire(self.spec),
                 channel_map=WireChannelMap(qubits=np.zeros(0, "<i4"), rails=np.zeros((0, 2), "<i4")),
                 clock_hz=1e6,  # nominal: the device's HelloAck carries the authoritative clock
                 epoch_ns=0,
@@ -161,7 +155,7 @@ class ControllerProcess:
                 action = PauliFrameUpdate(qubits=f.qubits.astype("<i4"), paulis=np.full(len(f.qubits), int(pauli), "u1"))
                 cmd = s.command(action, f.apply_at_round, now)
             else:
-                cmd = s.command(SwitchCode(code=_wire_code(f.spec)), f.apply_at_round, now)
+                cmd = s.command(SwitchCode(code=code_to_wire(f.spec)), f.apply_at_round, now)
                 self.switches[cmd.command_id] = f
             self.control.send(cmd)
             self.commands_sent += 1

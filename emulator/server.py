@@ -17,16 +17,12 @@ from dataclasses import dataclass
 import zmq
 
 from emulator.device import Recorder, device_from_config
-from protocols.codes import CodeSpec
 from protocols.device import Device
 from protocols.endpoints import data_address, resolve_bind
 from protocols.errors import QuantaCoreError, WireError
 from protocols.run_config import RunConfig
 from protocols.wire import (
     ChannelMap as WireChannelMap,
-)
-from protocols.wire import (
-    CodeSpec as WireCodeSpec,
 )
 from protocols.wire import (
     CommandStatus,
@@ -41,18 +37,10 @@ from protocols.wire import (
     SessionState,
     SetParameter,
     SwitchCode,
+    code_from_wire,
+    code_to_wire,
 )
 from protocols.wire.security import Curve
-
-
-def wire_code(spec: CodeSpec) -> WireCodeSpec:
-    """The wire form of a code spec."""
-    return WireCodeSpec(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis)
-
-
-def code_from_wire(code: WireCodeSpec) -> CodeSpec:
-    """A code spec from its wire form (validated: a bad one raises CodeError)."""
-    return CodeSpec(code.family, int(code.distance), int(code.rounds), code.basis)
 
 
 #: Batches queued on each side of the data path. Small on purpose: what is in flight bounds how far ahead of
@@ -98,7 +86,7 @@ class EmulatorServer:
             SessionConfig(
                 endpoint=self.dev.name[:64],
                 role=Role.DEVICE,
-                code=wire_code(self.dev.spec),
+                code=code_to_wire(self.dev.spec),
                 channel_map=WireChannelMap(qubits=cm.qubits.copy(), rails=cm.rails.copy()),
                 clock_hz=1e12 / self.dev.round_period_ps,
                 epoch_ns=time.time_ns(),

@@ -1,6 +1,7 @@
 """The wire protocol between a device (emulator, FPGA, DAQ, replay) and the controller; see SPEC.md."""
 
 from protocols.wire.codec import Codec, decode, encode
+from protocols.wire.codespec import code_from_wire, code_to_wire
 from protocols.wire.conformance import Check, ConformanceReport, check_device
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import (
@@ -39,6 +40,8 @@ from protocols.wire.session import ControlSession, SessionConfig, SessionState
 from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender, ipc_address
 
 __all__ = [
+    "code_from_wire",
+    "code_to_wire",
     "DEFAULT_LIMITS",
     "LOOPBACK",
     "MESSAGE_TYPES",

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
 
     from protocols.endpoints import data_address
     from protocols.run_config import load_run_config
-    from protocols.wire import ChannelMap, CodeSpec, Role, SessionConfig
+    from protocols.wire import ChannelMap, Role, SessionConfig, code_to_wire
     from protocols.wire.conformance import check_device
     from quantacore.commands.keys import curve_from_dir
 
@@ -34,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
     config = SessionConfig(
         endpoint="conformance",
         role=Role.CONTROLLER,
-        code=CodeSpec(family=spec.family, distance=spec.distance, rounds=spec.rounds, basis=spec.basis),
+        code=code_to_wire(spec),
         channel_map=ChannelMap(qubits=np.zeros(0, "<i4"), rails=np.zeros((0, 2), "<i4")),
         clock_hz=1e6,
         epoch_ns=0,
