@@ -332,6 +332,16 @@ class ControllerPipeline:
             return self._buf_out[0], self._buf_flags[0]
         return np.concatenate(self._buf_out), np.concatenate(self._buf_flags)
 
+    def _aligned(self, outs: np.ndarray, flags: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, int]:
+        """Drop buffered rounds before the code's next block boundary (after a gap they are unusable)."""
+        c = self.code
+        skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
+        skip = min(skip, len(outs))
+        if skip:
+            self.stats.rounds_discarded += skip
+            outs, flags, start = outs[skip:], flags[skip:], start + skip
+        return outs, flags, start
+
     def _keep(self, outs: np.ndarray, flags: np.ndarray, start: int) -> None:
         """Keep the rounds not consumed yet (starting at round `start`) as the buffer."""
         self._buf_out = [outs] if len(outs) else []
@@ -347,13 +357,7 @@ class ControllerPipeline:
             return self._drain_streaming(limit_round)
         c = self.code
         outs, flags = self._buffered()
-        start = self._buf_start
-        # Align to the code's block boundaries (after a gap, rounds before the next boundary are unusable).
-        skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
-        skip = min(skip, len(outs))
-        if skip:
-            self.stats.rounds_discarded += skip
-            outs, flags, start = outs[skip:], flags[skip:], start + skip
+        outs, flags, start = self._aligned(outs, flags, self._buf_start)
         end = start + len(outs)
         if limit_round is not None:
             end = min(end, max(start, limit_round))
@@ -398,12 +402,8 @@ class ControllerPipeline:
         lay, syn, dec = c.layers.layout, c.layers, c.streaming
         outs, flags = self._buffered()
         start = self._buf_start
-        if self._s_frame == 0:  # not inside a block: align to the next block boundary
-            skip = (c.start_round - start) % c.frames if start >= c.start_round else c.start_round - start
-            skip = min(skip, len(outs))
-            if skip:
-                self.stats.rounds_discarded += skip
-                outs, flags, start = outs[skip:], flags[skip:], start + skip
+        if self._s_frame == 0:  # not inside a block
+            outs, flags, start = self._aligned(outs, flags, start)
         end = start + len(outs)
         if limit_round is not None:
             end = min(end, max(start, limit_round))
