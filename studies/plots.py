@@ -45,6 +45,15 @@ def plot_error_rates(
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
+    except BaseException:
+        plt.close(fig)
+        raise
+    return save_figure(fig, path)
+
+
+def save_figure(fig: plt.Figure, path: Path) -> Path:
+    """Lay out `fig`, write it to `path` (folders created) and close it, whatever happens."""
+    try:
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path)

@@ -173,3 +173,11 @@ def _finite(x: object) -> object:
     if isinstance(x, (list, tuple)):
         return [_finite(v) for v in x]
     return x
+
+
+def print_result_files(label: str, out_dir: Path, files: dict[str, Path]) -> None:
+    """Tell the user where a study wrote its outputs: one line per file."""
+    print(f"{label} results in {Path(out_dir).resolve()}:")
+    width = max((len(k) for k in files), default=0)
+    for name, path in sorted(files.items()):
+        print(f"  {name:>{width}}: {path}")

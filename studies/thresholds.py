@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from studies.collect import STATS_FILE, collect_stats
 from studies.config import load_study_config
 from studies.points import points_by_noise
 from studies.qecsim_backend.study import backend_of, run_qecsim_study
-from studies.report import FitSettings, write_outputs
+from studies.report import FitSettings, print_result_files, write_outputs
 from studies.tasks import plan_study
 
 
@@ -67,7 +66,5 @@ def run_threshold_study(
 def run_study_from_args(args: argparse.Namespace) -> int:
     """CLI body of `quantacore study thresholds`: run, then print where the results are."""
     result = run_threshold_study(args.config, args.out)
-    print(f"study results in {result.out_dir.resolve()}:", file=sys.stdout)
-    for name, path in sorted(result.files.items()):
-        print(f"  {name:>24}: {path}")
+    print_result_files("study", result.out_dir, result.files)
     return 0

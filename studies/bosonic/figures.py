@@ -14,20 +14,11 @@ from emulator.physics.bosonic import sigma_to_squeezing_db  # noqa: E402
 from studies.bosonic.cat_repetition import ALPHA_SWEEP, bit_part, cat_round_channel, combine_parts  # noqa: E402
 from studies.bosonic.config import BosonicStudyConfig  # noqa: E402
 from studies.bosonic.resources import ResourceRow  # noqa: E402
+from studies.plots import save_figure  # noqa: E402
 from studies.points import Points  # noqa: E402
 from studies.rates import logical_rates  # noqa: E402
 
 __all__ = ["cat_total_rates", "comparison_rows", "write_figures"]
-
-
-def _save(fig: plt.Figure, path: Path) -> Path:
-    try:
-        fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path)
-    finally:
-        plt.close(fig)
-    return path
 
 
 def cat_total_rates(cfg: BosonicStudyConfig, phase: Points) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -67,7 +58,7 @@ def write_figures(
         ax.set_title("surface-GKP code capacity: analog (solid) vs uniform (dashed) weights", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7, ncol=2)
-        files["plot:surface_gkp_vs_db"] = _save(fig, out / "surface_gkp_vs_db.png")
+        files["plot:surface_gkp_vs_db"] = save_figure(fig, out / "surface_gkp_vs_db.png")
     biased = {k: v for k, v in thresholds.items() if k.startswith(("xzzx-eta", "rotated_surface-eta"))}
     cat = {k: v for k, v in thresholds.items() if k.startswith("cat-rep-a")}
     if biased or cat:
@@ -103,7 +94,7 @@ def write_figures(
         axes[1].grid(True, which="both", alpha=0.3)
         if axes[1].get_legend_handles_labels()[0]:
             axes[1].legend(fontsize=8)
-        files["plot:thresholds_vs_bias"] = _save(fig, out / "thresholds_vs_bias.png")
+        files["plot:thresholds_vs_bias"] = save_figure(fig, out / "thresholds_vs_bias.png")
     if ALPHA_SWEEP in pts and cfg.cat_repetition is not None:
         fig, ax = plt.subplots(figsize=(6.4, 4.8), dpi=110)
         for d, (a2, tot, se) in cat_total_rates(cfg, pts[ALPHA_SWEEP]).items():
@@ -115,7 +106,7 @@ def write_figures(
         ax.set_title(f"repetition-cat at kappa_1/kappa_2 = {cfg.cat_repetition.operating_kappa_1:g}", fontsize=9)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-        files["plot:cat_repetition_vs_alpha2"] = _save(fig, out / "cat_repetition_vs_alpha2.png")
+        files["plot:cat_repetition_vs_alpha2"] = save_figure(fig, out / "cat_repetition_vs_alpha2.png")
     ok = [r for r in resources if r.reachable]
     if ok:
         best: dict[str, ResourceRow] = {}
@@ -134,7 +125,7 @@ def write_figures(
         ax.set_ylabel(f"per logical qubit at p_L = {cfg.target_logical_error_rate:g} per round")
         ax.grid(True, axis="y", which="both", alpha=0.3)
         ax.legend(fontsize=8)
-        files["plot:resources"] = _save(fig, out / "resources.png")
+        files["plot:resources"] = save_figure(fig, out / "resources.png")
     return files
 
 

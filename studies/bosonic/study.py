@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,7 +29,15 @@ from studies.bosonic.single_mode import write_cat_rates, write_gkp_single_mode, 
 from studies.collect import STATS_FILE, collect_stats
 from studies.plots import plot_error_rates
 from studies.points import Points, points_by_noise
-from studies.report import CircuitFacts, FitSettings, NoiseSummary, overhead_entry, rate_description, threshold_entry
+from studies.report import (
+    CircuitFacts,
+    FitSettings,
+    NoiseSummary,
+    overhead_entry,
+    print_result_files,
+    rate_description,
+    threshold_entry,
+)
 
 __all__ = ["BosonicStudyResult", "plan_bosonic_tasks", "run_bosonic_study", "run_study_from_args"]
 
@@ -264,7 +271,5 @@ def run_bosonic_study(
 def run_study_from_args(args: argparse.Namespace) -> int:
     """CLI body of `quantacore study bosonic`: run, then print where the results are."""
     result = run_bosonic_study(args.config, args.out)
-    print(f"bosonic study results in {result.out_dir.resolve()}:", file=sys.stdout)
-    for name, path in sorted(result.files.items()):
-        print(f"  {name:>32}: {path}")
+    print_result_files("bosonic study", result.out_dir, result.files)
     return 0
