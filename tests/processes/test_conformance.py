@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
+from conftest import device_process
 
 
 @pytest.fixture
 def device(tmp_path):
     """The emulator serving the default run config on an ipc path; stopped in teardown whatever happens."""
-    p = subprocess.Popen(
-        [sys.executable, "-m", "quantacore", "emulate", "--config", "configs/default.yaml",
-         "--bind", f"ipc://{tmp_path}/dev", "--rounds", "100000"],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        yield json.loads(p.stdout.readline())
-    finally:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+    with device_process("configs/default.yaml", f"ipc://{tmp_path}/dev", 100000) as (_, ready):
+        yield ready
 
 
 def _conformance(*args: str) -> subprocess.CompletedProcess:

@@ -19,6 +19,7 @@ import zmq
 
 from controller.latency import load_budget
 from protocols.endpoints import data_address
+from conftest import device_process
 from protocols.timetags import RecordType
 
 ROUNDS = 3000
@@ -63,20 +64,8 @@ def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, trans
 def emulator_process(tmp_path):
     """A real emulator process at realtime pace, stopped in teardown whatever happens."""
     cfg = _config(tmp_path, pace="realtime", blocks_per_batch=5)
-    p = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--config", str(cfg), "--bind", f"ipc://{tmp_path}/dev", "--rounds", "40000"],
-        stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        ready = json.loads(p.stdout.readline())
+    with device_process(str(cfg), f"ipc://{tmp_path}/dev", 40000) as (p, ready):
         yield p, ready
-    finally:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(5)
-            except subprocess.TimeoutExpired:
-                p.kill()
 
 
 def test_rounds_arrive_in_order_and_every_gap_is_a_missed_event_record(emulator_process):
