@@ -8,8 +8,8 @@ alternately in the same process and the medians compared (`max_overhead_ratio` m
 
 Single-shot calls: µs per `decode_batch` call on a one-shot batch (a streaming window), d = 5.
 
-Erasure point: d = 5, rounds = 5, depolarizing 1e-3 plus heralded erasure of every data qubit every
-round: erasure-aware decoding (fusion-blossom on heralded shots), the PyMatching graph-editing
+Erasure point: d = 5, rounds = 5, the project's memory circuit with depolarizing 1e-3 plus heralded erasure
+of every data qubit every round (`heralded_circuit`): erasure-aware decoding (fusion-blossom on heralded shots), the PyMatching graph-editing
 alternative, and erasure-unaware matching, with their logical error rates on the same samples.
 Times are thread CPU time: the machine is shared, and wall time would mostly measure the neighbours.
 
@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from controller.decode import ErasureDecoder, MatchingDecoder  # noqa: E402
 from controller.decode.heralds import circuit_dem  # noqa: E402
-from protocols.codes.hooks import HERALD_COORD  # noqa: E402
+from protocols.codes import CodeSpec, build_memory_circuit  # noqa: E402
+from protocols.noise import EffectiveChannel  # noqa: E402
 
 SEED = 20260601
 
@@ -52,29 +53,14 @@ def depolarizing_circuit(d: int, p: float) -> stim.Circuit:
     )
 
 
-def with_data_heralds(circuit: stim.Circuit, p_erase: float) -> stim.Circuit:
-    """`circuit` with HERALDED_ERASE(p_erase) on every data qubit after each ancilla measurement layer."""
-    flat = circuit.flattened()
-    coords = flat.get_final_qubit_coordinates()
-    data = [t.value for t in [i for i in flat if i.name == "M"][-1].targets_copy()]
-    out = stim.Circuit()
-    new_index: list[int] = []  # measurement index in `circuit` -> index in `out`
-    layer = 0
-    for inst in flat:
-        if inst.name in ("DETECTOR", "OBSERVABLE_INCLUDE"):
-            m = out.num_measurements
-            targets = [stim.target_rec(new_index[len(new_index) + t.value] - m) for t in inst.targets_copy()]
-            out.append(inst.name, targets, inst.gate_args_copy())
-            continue
-        base = out.num_measurements
-        out.append(inst)
-        new_index.extend(range(base, out.num_measurements))
-        if inst.name == "MR":
-            for q in data:
-                out.append("HERALDED_ERASE", [q], p_erase)
-                out.append("DETECTOR", [stim.target_rec(-1)], [*coords[q][:2], layer, HERALD_COORD])
-            layer += 1
-    return out
+def heralded_circuit(d: int, p: float, p_erase: float) -> stim.Circuit:
+    """The project's memory circuit (Z, rounds = d): heralded erasure p_erase of every data qubit every round on
+    top of depolarizing p (Pauli p/3 each per round, two-qubit depolarizing, reset and measurement flips)."""
+    channel = EffectiveChannel(
+        erasure=p_erase, pauli_x=p / 3, pauli_y=p / 3, pauli_z=p / 3,
+        gate_depolarizing=p, measurement_flip=p, reset_flip=p,
+    )
+    return build_memory_circuit(CodeSpec("rotated_surface", d, d, "Z"), channel.hooks())
 
 
 def _timed(fn) -> tuple[float, float]:
@@ -192,7 +178,7 @@ def graph_edit_decode(decoder: ErasureDecoder, dets: np.ndarray) -> tuple[np.nda
 
 def erasure_point(d: int, p: float, p_erase: float, shots: int, edit_shots: int) -> dict:
     """Erasure-aware vs graph-editing vs unaware decoding on the same heralded samples."""
-    circuit = with_data_heralds(depolarizing_circuit(d, p), p_erase)
+    circuit = heralded_circuit(d, p, p_erase)
     dem = circuit_dem(circuit)
     b0 = time.thread_time()
     aware = ErasureDecoder(dem)
@@ -233,7 +219,7 @@ def erasure_table() -> dict:
     rows = []
     for d in (3, 5, 7):
         for pe in (0.01, 0.05, 0.10):
-            circuit = with_data_heralds(depolarizing_circuit(d, 1e-3), pe)
+            circuit = heralded_circuit(d, 1e-3, pe)
             dec = ErasureDecoder(circuit_dem(circuit))
             dets, _ = circuit.compile_detector_sampler(seed=SEED).sample(2000, separate_observables=True)
             her = dets[:, dec.model.herald_detectors].any(axis=1)
