@@ -36,3 +36,12 @@ class RecordType(enum.IntEnum):
 def empty_batch(n: int = 0) -> np.ndarray:
     """A zeroed time-tag batch of `n` records."""
     return np.zeros(n, dtype=TIMETAG_DTYPE)
+
+
+def count_records(tags: np.ndarray) -> tuple[int, int]:
+    """(TAG records, events reported lost by MISSED_EVENTS records) in a batch."""
+    kinds = tags["type"]
+    if not len(kinds) or not kinds.max():
+        return len(kinds), 0
+    missed = tags["missed"][kinds == RecordType.MISSED_EVENTS]
+    return int(np.count_nonzero(kinds == RecordType.TAG)), int(missed.sum(dtype=np.int64))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from protocols.timetags import TIMETAG_DTYPE, RecordType
+from protocols.timetags import TIMETAG_DTYPE, RecordType, count_records
 from protocols.wire import DropLedger
 
 
@@ -43,3 +43,14 @@ def test_counts_above_u16_are_split_and_carried_records_keep_counts():
     recs = ledger.take()
     assert recs["missed"].tolist() == [65535, 70_005 - 65535]
     assert ledger.dropped_markers == 1 and ledger.dropped_events == 70_000 and ledger.take().size == 0
+
+
+def test_count_records_separates_tags_from_reported_losses():
+    rng = np.random.default_rng(3)
+    ledger = DropLedger()
+    ledger.drop(batch(rng, 70_000, channels=2))  # more than 65,535 on a channel: split records
+    tags = batch(rng, 300)
+    tags[5]["type"] = RecordType.OVERFLOW_BEGIN  # neither a TAG nor a loss count
+    mixed = np.concatenate([ledger.take(), tags])
+    assert count_records(mixed) == (299, 70_000)
+    assert count_records(tags[:0]) == (0, 0) and count_records(batch(rng, 10)) == (10, 0)
