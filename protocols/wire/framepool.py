@@ -42,16 +42,17 @@ class FramePool:
         """A writable TIMETAG_DTYPE[n] array inside a frame buffer, after HEADROOM bytes for the envelope."""
         i = self._free_slot(HEADROOM + 16 * n)
         tags = np.frombuffer(self._bufs[i], dtype=TIMETAG_DTYPE, count=n, offset=HEADROOM)
-        self._lent[tags.__array_interface__["data"][0]] = i
+        self._lent[tags.ctypes.data] = i
         return tags
 
     def lent_slot(self, tags: np.ndarray) -> int | None:
         """The slot of a lent array (or of a prefix of it), else None."""
-        return self._lent.get(tags.__array_interface__["data"][0]) if tags.flags.c_contiguous else None
+        return self._lent.get(tags.ctypes.data) if tags.flags.c_contiguous else None
 
     def give_back(self, tags: np.ndarray) -> None:
         """Return a lent buffer that will not be sent."""
-        self._lent.pop(tags.__array_interface__["data"][0], None)
+        if self._lent:  # ctypes.data, not __array_interface__: µs cheaper for structured dtypes
+            self._lent.pop(tags.ctypes.data, None)
 
     def frame_in_place(self, slot: int, head: list[Any], payload_bytes: int) -> memoryview:
         """Write the envelope just before the lent records and return the frame (no copy of the records)."""
