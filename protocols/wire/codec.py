@@ -16,8 +16,9 @@ import msgpack
 
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
-from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
+from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch, shown
 from protocols.wire.compiled import compile_struct
+from protocols.wire.native import decode_canonical, pack
 from protocols.wire.wiretypes import Array, compiled
 
 # Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
@@ -71,13 +72,13 @@ def encode_parts(msg: Message) -> list[Any]:
     body = _envelope_encoder(type(msg))(msg)
     trailing = _trailing_arrays(type(msg))
     if not trailing or sum(body[n].nbytes for n in trailing) < _APPEND_MIN_BYTES:
-        return [msgpack.packb(body, use_bin_type=True)]
+        return [pack(body)]
     # Pack the head, then key + bin header + the array's own bytes: the same bytes packb would give.
     tail: list[Any] = []
     for name in trailing:
         mv = body.pop(name)
-        tail += [msgpack.packb(name), _bin_header(mv.nbytes), mv]
-    head = msgpack.packb(body, use_bin_type=True)
+        tail += [pack(name), _bin_header(mv.nbytes), mv]
+    head = pack(body)
     n_keys = len(body) + len(trailing)
     assert n_keys <= 15 and head[0] == 0x80 | len(body), "trailing-array fast path needs a fixmap envelope"
     return [bytes((0x80 | n_keys,)), memoryview(head)[1:], *tail]
@@ -218,11 +219,12 @@ def _unpack(frame: Any, size: int, limits: Limits, unpacker: _Unpacker | None = 
 
 
 def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: int = ZERO_COPY_MIN_BYTES,
-           _unpacker: _Unpacker | None = None) -> Message:
+           native: bool = True, _unpacker: _Unpacker | None = None) -> Message:
     """Validate one frame (bytes-like) and return its message; raise FrameRejected (a WireError) otherwise.
 
     Arrays in the result are read-only views of `frame`'s memory for frames >= `zero_copy_min_bytes`
-    (keep the frame alive and unchanged while they are used) and of msgpack's copy below that.
+    (keep the frame alive and unchanged while they are used) and of a copy below that. `native=False`
+    skips the msgspec fast path (native.py); results and errors are the same either way.
     """
     if type(frame) is bytes and len(frame) < zero_copy_min_bytes:
         mv, size = frame, len(frame)  # small frames: straight to the unpacker
@@ -233,6 +235,11 @@ def decode(frame: Any, limits: Limits = DEFAULT_LIMITS, *, zero_copy_min_bytes: 
         size = mv.nbytes
     if not 0 < size <= limits.max_frame_bytes:
         raise FrameRejected(RejectReason.FRAME_SIZE, f"frame of {size} bytes, allowed: 1..{limits.max_frame_bytes}")
+    # Small frames given as a writable buffer are copied first: their arrays must not alias the caller's memory.
+    if native:
+        msg = decode_canonical(mv if type(mv) is bytes or size >= zero_copy_min_bytes else bytes(mv), limits)
+        if msg is not None:
+            return msg
     raw = _scan_flat_map(mv) if size >= zero_copy_min_bytes else None
     if raw is None:
         raw = _unpack(mv, size, limits, _unpacker)
@@ -257,7 +264,7 @@ def _decode_envelope(raw: dict[str, Any], limits: Limits) -> Message:
     kind = raw.pop("kind", None)
     if type(kind) is not int:
         reason = RejectReason.MISSING_FIELD if kind is None else RejectReason.FIELD_TYPE
-        raise FrameRejected(reason, f"expected an integer message kind, got {kind!r}", "kind")
+        raise FrameRejected(reason, f"expected an integer message kind, got {shown(kind)}", "kind")
     cls = MESSAGE_TYPES.get(kind)  # type: ignore[call-overload]
     if cls is None:
         allowed = ", ".join(f"{k.value} ({k.name})" for k in Kind)

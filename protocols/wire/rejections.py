@@ -37,6 +37,14 @@ class FrameRejected(WireError):
         super().__init__(f"{where}{message} [{reason.value}]")
 
 
+def shown(value: object) -> str:
+    """A value as an error message names it: scalars by repr (at most 40 characters), others by type."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        text = repr(value)
+        return text if len(text) <= 40 else text[:37] + "..."
+    return f"a {type(value).__name__}"
+
+
 class VersionMismatch(FrameRejected):
     """The peer speaks another protocol version; both versions are named, and the peer's seq kept for a reply."""
 
@@ -46,7 +54,7 @@ class VersionMismatch(FrameRejected):
         self.seq = seq
         super().__init__(
             RejectReason.VERSION,
-            f"peer speaks protocol version {peer_version!r}, this endpoint speaks version {our_version}; "
+            f"peer speaks protocol version {shown(peer_version)}, this endpoint speaks version {our_version}; "
             "upgrade one side so that both speak the same version",
             "v",
         )

@@ -1,7 +1,8 @@
 """Fuzzing the decoder: >= 10,000 malformed, truncated, oversized and mistyped frames per run.
 
 Each example asserts that the decoder raises nothing but WireError, that every frame is counted exactly once
-(accepted or rejected by reason), and that a valid frame right afterwards still decodes (the loop survives).
+(accepted or rejected by reason), that a valid frame right afterwards still decodes (the loop survives), and
+that the msgspec fast path and the generic path give the same message or the same error.
 """
 
 import struct
@@ -24,6 +25,14 @@ CODECS = [Codec(LIMITS), Codec(LIMITS, zero_copy_min_bytes=0)]
 FUZZ = settings(deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
 
 
+def _outcome(frame: bytes, codec: Codec, native: bool):
+    """What decoding gives: the re-encoded message, or the rejection's reason and text."""
+    try:
+        return encode(decode(frame, codec.limits, zero_copy_min_bytes=codec.zero_copy_min_bytes, native=native))
+    except WireError as e:
+        return e.reason, str(e)
+
+
 def _throw(frame: bytes) -> None:
     for codec in CODECS:
         before = codec.accepted + codec.total_rejected
@@ -35,6 +44,7 @@ def _throw(frame: bytes) -> None:
             assert codec.rejected[e.reason] >= 1
         # Any other exception propagates and fails the test.
         assert codec.accepted + codec.total_rejected == before + 1
+        assert _outcome(frame, codec, True) == _outcome(frame, codec, False), "fast and generic paths differ"
         good = VALID[len(frame) % len(VALID)]
         assert encode(codec.decode(good)) == good  # the decoder still works afterwards
 
