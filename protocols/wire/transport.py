@@ -33,7 +33,7 @@ DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 
 CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
 _NOBLOCK, _SNDMORE, _RCVTIMEO = int(zmq.NOBLOCK), int(zmq.SNDMORE), int(zmq.RCVTIMEO)  # plain ints: enum ops cost µs
-_EVENTS, _POLLOUT = int(zmq.EVENTS), int(zmq.POLLOUT)
+_EVENTS, _POLLOUT, _POLLIN = int(zmq.EVENTS), int(zmq.POLLOUT), int(zmq.POLLIN)
 
 
 def ipc_address(name: str, directory: str | None = None) -> str:
@@ -192,17 +192,18 @@ class DataReceiver:
 
     def recv(self, timeout_ms: int = 1000) -> Message | None:
         """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
-        try:  # a frame already queued (the usual case under load): no timeout bookkeeping
-            msg = self._accept(self._sock.recv(_NOBLOCK, copy=False))
-        except zmq.Again:
-            msg = None
-        if msg is not None:
-            return msg
+        if self._sock.get(_EVENTS) & _POLLIN:  # a frame is queued (the usual case under load): no timeout set-up
+            try:
+                msg = self._accept(self._sock.recv(_NOBLOCK, copy=False))
+            except zmq.Again:
+                msg = None
+            if msg is not None:
+                return msg
         deadline = time.monotonic() + timeout_ms / 1000
+        left = timeout_ms
         while True:
-            left = max(0, int((deadline - time.monotonic()) * 1000))
-            if left != self._rcvtimeo:
-                self._sock.setsockopt(zmq.RCVTIMEO, left)
+            if left != self._rcvtimeo:  # callers mostly pass the same timeout: set it only when it changes
+                self._sock.setsockopt(_RCVTIMEO, left)
                 self._rcvtimeo = left
             try:
                 frame = self._sock.recv(copy=False)
@@ -210,6 +211,7 @@ class DataReceiver:
                 return None
             if (msg := self._accept(frame)) is not None:
                 return msg
+            left = max(0, int((deadline - time.monotonic()) * 1000))  # after a rejected frame: what is left
 
     def _accept(self, frame: zmq.Frame) -> Message | None:
         """Decode and account one frame; None (counted) if it was rejected."""
