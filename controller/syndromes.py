@@ -3,13 +3,15 @@
 The controller's decoding circuit (its code, with heralded channels where it expects erasures) defines which
 record entries exist; `FrameLayout` says which frame and slot each comes from. A slot flagged by ingest (no
 click, or clicks on both rails) sets the herald of that slot; its outcome bit is then meaningless and reads 0.
-stim's measurement-to-detection-event converter does the rest, batched over blocks.
+A compiled kernel does the rest in one pass per block (record entry -> frame slot, then each detector's
+parity over its record entries); large batches may use stim's bit-packed converter instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import stim
 
@@ -18,8 +20,39 @@ from protocols.errors import DecodeError
 from protocols.frames import FrameLayout
 
 
-#: Up to this many blocks per call, detection events are gathered in numpy; more go through stim's converter.
+#: Up to this many blocks per call, the compiled kernel computes detection events; more go through stim's
+#: bit-packed converter, which wins on large batches (bench/loop.py measures the decode throughput).
 FEW_BLOCKS = 4
+
+
+@numba.njit(cache=True, nogil=True)
+def _detection_events(outcomes, flags, src, is_herald, det_idx, det_off, obs_idx, obs_off, dets, obs):  # pragma: no cover - compiled
+    """Fill dets (blocks, D) and obs (blocks, K) from uint8 outcomes and flags of shape (blocks, frames * slots)."""
+    rec = np.empty(len(src), np.uint8)
+    for b in range(outcomes.shape[0]):
+        for i in range(len(src)):
+            f = flags[b, src[i]]
+            if is_herald[i]:
+                rec[i] = f != 0
+            else:
+                rec[i] = outcomes[b, src[i]] if f == 0 else 0  # an erased slot's outcome bit is meaningless
+        for d in range(len(det_off) - 1):
+            x = 0
+            for j in range(det_off[d], det_off[d + 1]):
+                x ^= rec[det_idx[j]]
+            dets[b, d] = x
+        for k in range(len(obs_off) - 1):
+            x = 0
+            for j in range(obs_off[k], obs_off[k + 1]):
+                x ^= rec[obs_idx[j]]
+            obs[b, k] = x
+
+
+def _flat(groups: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated members and offsets (len + 1) of a list of index lists."""
+    off = np.zeros(len(groups) + 1, dtype=np.int64)
+    off[1:] = np.cumsum([len(g) for g in groups])
+    return np.array([i for g in groups for i in g], dtype=np.int64), off
 
 
 def detector_record_entries(circuit: stim.Circuit) -> tuple[list[list[int]], dict[int, list[int]]]:
@@ -54,13 +87,18 @@ class SyndromeExtractor:
         self.circuit = circuit
         self.layout = FrameLayout.from_circuit(circuit, channel_map.qubits)
         self._m2d = circuit.compile_m2d_converter()
-        # For a few blocks at a time (the real-time path), a gather + reduceat over each detector's record
-        # entries costs a few microseconds where stim's converter has a fixed cost of tens.
+        # Record entry i comes from frame slot src[i] (flattened frame * slots), as an outcome or a herald.
+        lay = self.layout
+        self._src = np.zeros(lay.num_measurements, dtype=np.int64)
+        self._is_herald = np.zeros(lay.num_measurements, dtype=np.bool_)
+        for index, herald in ((lay.outcome_index, False), (lay.herald_index, True)):
+            flat = index.ravel()
+            where = np.flatnonzero(flat >= 0)
+            self._src[flat[where]] = where
+            self._is_herald[flat[where]] = herald
         dets, obs = detector_record_entries(circuit)
-        self._det_idx = np.array([c for cs in dets for c in cs], dtype=np.int64)
-        self._det_off = np.concatenate([[0], np.cumsum([len(c) for c in dets])[:-1]]).astype(np.int64)
-        self._obs = [np.asarray(obs.get(k, []), dtype=np.int64) for k in range(circuit.num_observables)]
-        self._few = all(len(c) for c in dets)
+        self._det_idx, self._det_off = _flat(dets)
+        self._obs_idx, self._obs_off = _flat([obs.get(k, []) for k in range(circuit.num_observables)])
 
     @property
     def frames_per_block(self) -> int:
@@ -75,14 +113,17 @@ class SyndromeExtractor:
                 f"syndromes: expected outcomes and flags of shape (blocks, {want[0]}, {want[1]}), "
                 f"got {outcomes.shape} and {flags.shape}"
             )
+        blocks = len(outcomes)
+        if blocks <= FEW_BLOCKS:  # the real-time path: a few µs per block, no per-call stim overhead
+            dets = np.empty((blocks, len(self._det_off) - 1), dtype=np.bool_)
+            obs = np.empty((blocks, len(self._obs_off) - 1), dtype=np.bool_)
+            _detection_events(np.ascontiguousarray(outcomes, np.uint8).reshape(blocks, -1),
+                              np.ascontiguousarray(flags, np.uint8).reshape(blocks, -1), self._src, self._is_herald,
+                              self._det_idx, self._det_off, self._obs_idx, self._obs_off, dets.view(np.uint8),
+                              obs.view(np.uint8))
+            return Syndromes(dets, obs)
         erased = flags != 0
         record = self.layout.to_record(np.where(erased, 0, outcomes).astype(np.uint8), erased.view(np.uint8))
-        if len(record) <= FEW_BLOCKS and self._few:
-            dets = np.bitwise_xor.reduceat(record[:, self._det_idx], self._det_off, axis=1).view(np.bool_)
-            obs = np.stack(
-                [np.bitwise_xor.reduce(record[:, c], axis=1) for c in self._obs], axis=1
-            ).astype(np.bool_)
-            return Syndromes(dets, obs)
         dets, obs = self._m2d.convert(
             measurements=record.astype(np.bool_), separate_observables=True, bit_packed=False
         )
