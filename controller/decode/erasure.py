@@ -46,6 +46,7 @@ and subgraph calls, one shot per call; the Python loop around them costs ~3 µs 
 from __future__ import annotations
 
 import fusion_blossom
+import numba
 import numpy as np
 import pymatching
 import scipy.sparse
@@ -185,6 +186,35 @@ def _fusion_solver(graph: ErasureGraph) -> tuple[fusion_blossom.SolverSerial, fl
     return fusion_blossom.SolverSerial(init), scale
 
 
+@numba.njit(cache=True, nogil=True)
+def _opened_edges(heralds, hp, hi, hd, acc, touched):  # pragma: no cover - compiled
+    """Edges opened by a shot's fired heralds (ascending) and their summed log factors: the rows of the
+    CSR herald map (hp, hi, hd) of every fired herald, added in herald order. acc/touched: zeroed scratch
+    of one entry per edge, left zeroed."""
+    n = 0
+    for h in range(len(heralds)):
+        if heralds[h]:
+            n += hp[h + 1] - hp[h]
+    idx = np.empty(n, np.int64)
+    k = 0
+    for h in range(len(heralds)):
+        if heralds[h]:
+            for j in range(hp[h], hp[h + 1]):
+                e = hi[j]
+                if not touched[e]:
+                    touched[e] = True
+                    idx[k] = e
+                    k += 1
+                acc[e] += hd[j]
+    idx = np.sort(idx[:k])
+    dat = np.empty(k, np.float64)
+    for j in range(k):
+        dat[j] = acc[idx[j]]
+        acc[idx[j]] = 0.0
+        touched[idx[j]] = False
+    return idx, dat
+
+
 class ErasureDecoder:
     """Predicts observable flips using the erasure heralds of each shot; configure once, call many."""
 
@@ -209,7 +239,9 @@ class ErasureDecoder:
         self._isolated = np.flatnonzero(degree == 0)
         self._shifts = np.arange(self.num_observables, dtype=np.uint64)
         he = scipy.sparse.csr_matrix(self.graph.herald_edges)
-        self._he = (he.indptr, he.indices, he.data)
+        self._he = (he.indptr.astype(np.int64), he.indices.astype(np.int64), he.data.astype(np.float64))
+        self._acc = np.zeros(he.shape[1], dtype=np.float64)  # scratch of _opened_edges, left zeroed
+        self._touched = np.zeros(he.shape[1], dtype=np.bool_)
 
     @classmethod
     def from_circuit(cls, circuit: stim.Circuit) -> ErasureDecoder:
@@ -265,17 +297,9 @@ class ErasureDecoder:
         hp, hi, hd = self._he
         dptr, dind, eptr, edges, logs = [0], [], [0], [], []
         for k in range(compact.shape[0]):
-            d = np.flatnonzero(compact[k])
-            dind.extend(d.tolist())
+            dind.extend(np.flatnonzero(compact[k]).tolist())
             dptr.append(len(dind))
-            hs = np.flatnonzero(heralds[k])
-            if len(hs) == 1:
-                idx, dat = hi[hp[hs[0]] : hp[hs[0] + 1]], hd[hp[hs[0]] : hp[hs[0] + 1]]
-            else:
-                idx = np.concatenate([hi[hp[h] : hp[h + 1]] for h in hs])
-                dat = np.concatenate([hd[hp[h] : hp[h + 1]] for h in hs])
-                idx, inv = np.unique(idx, return_inverse=True)
-                dat = np.bincount(inv, weights=dat)
+            idx, dat = _opened_edges(heralds[k].view(np.uint8), hp, hi, hd, self._acc, self._touched)
             edges.append(idx)
             logs.append(dat)
             eptr.append(eptr[-1] + len(idx))
