@@ -283,7 +283,7 @@ class ControllerPipeline:
         res = self.code.ingest(tags, first_round, n_rounds)
         self.stats.stray_tags += res.stray_tags
         self.stats.missed_events += res.missed_events
-        self.stats.incomplete_rounds += int(((res.flags & 4) != 0).any(axis=1).sum())
+        self.stats.incomplete_rounds += res.incomplete_rounds
         if not self._buf_rounds:
             self._buf_start = first_round
         self._buf_out.append(res.outcomes)

@@ -80,7 +80,7 @@ def test_overflow_and_missed_events_mark_rounds_incomplete():
     res = Ingest(cm)(tags, 0, 10)
     incomplete = (res.flags[:, 0] & INCOMPLETE) != 0
     assert incomplete.nonzero()[0].tolist() == [2, 3, 4, 6, 8]
-    assert res.missed_events == 17
+    assert res.missed_events == 17 and res.incomplete_rounds == 5
     assert res.outcomes[0, 0] == 1 and res.flags[0, 0] == 0
 
 
