@@ -356,6 +356,8 @@ class ControllerPipeline:
         if self.code.streaming is not None:
             return self._drain_streaming(limit_round)
         c = self.code
+        if self._buf_rounds < c.frames:  # not a whole block yet (alignment only drops rounds): nothing to do
+            return []
         outs, flags = self._buffered()
         outs, flags, start = self._aligned(outs, flags, self._buf_start)
         end = start + len(outs)

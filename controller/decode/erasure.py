@@ -215,6 +215,18 @@ def _opened_edges(heralds, hp, hi, hd, acc, touched):  # pragma: no cover - comp
     return idx, dat
 
 
+@numba.njit(cache=True, nogil=True)
+def _conditional_weights(e_idx, e_log, one_minus_2p, half_scale):  # pragma: no cover - compiled
+    """Even integer weights of opened edges given a shot's heralds: each edge's probability with base and
+    herald flips combined, q = (1 - exp(log factor) (1 - 2 p_base)) / 2, weight log((1 - q) / q) scaled."""
+    out = np.empty(len(e_idx), np.int64)
+    for j in range(len(e_idx)):
+        q = 0.5 * (1.0 - np.exp(e_log[j]) * one_minus_2p[e_idx[j]])
+        w = np.log1p(-q) - np.log(q)
+        out[j] = max(2 * np.rint(w * half_scale), 0)
+    return out
+
+
 class ErasureDecoder:
     """Predicts observable flips using the erasure heralds of each shot; configure once, call many."""
 
@@ -316,10 +328,8 @@ class ErasureDecoder:
             dptr, dind = defects.indptr.tolist(), defects.indices.tolist()
             eptr = opened.indptr.tolist()
             e_idx, e_log = opened.indices, opened.data
-        # Each opened edge's probability given this shot's heralds: base and herald flips combined.
-        q = 0.5 * (1.0 - np.exp(e_log) * self._one_minus_2p[e_idx])
-        w = np.log1p(-q) - np.log(q)
-        iw = np.maximum(2 * np.rint(w * (self._scale / 2)), 0).astype(np.int64)
+        iw = _conditional_weights(np.asarray(e_idx, np.int64), np.asarray(e_log, np.float64), self._one_minus_2p,
+                                  self._scale / 2)
         dynamic = list(zip(e_idx.tolist(), iw.tolist(), strict=True))
         obs = self.graph.observables
         solver = self._solver
