@@ -312,13 +312,20 @@ class ControlEndpoint:
         # One frame per call (the next call gets the next one at once). A blocking receive with a timeout
         # (ZMQ_RCVTIMEO) wakes up faster than poll-then-receive, and control frames are small enough that
         # copying them beats zero-copy Frame objects.
-        if timeout_ms != self._rcvtimeo:
-            self._sock.setsockopt(_RCVTIMEO, timeout_ms)
-            self._rcvtimeo = timeout_ms
-        try:
-            self._on_frames(self._sock.recv_multipart())
-        except zmq.Again:
-            pass
+        if timeout_ms == 0:  # a non-blocking look (the data loop's case): no exception when nothing waits
+            if self._sock.get(_EVENTS) & _POLLIN:
+                try:
+                    self._on_frames(self._sock.recv_multipart(_NOBLOCK))
+                except zmq.Again:
+                    pass
+        else:
+            if timeout_ms != self._rcvtimeo:
+                self._sock.setsockopt(_RCVTIMEO, timeout_ms)
+                self._rcvtimeo = timeout_ms
+            try:
+                self._on_frames(self._sock.recv_multipart())
+            except zmq.Again:
+                pass
         now = time.monotonic_ns()
         if now - self._last_tick >= _TICK_NS:  # heartbeats and timeouts have millisecond granularity
             self._last_tick = now
