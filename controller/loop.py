@@ -84,6 +84,7 @@ class ControllerProcess:
         self.acks = {"applied": 0, "rejected": 0, "late": 0, "unsupported": 0}
         self.commands_sent = 0
         self.unsent = 0
+        self._actions: dict[tuple[bytes, str], PauliFrameUpdate] = {}
         self.errors: list[str] = []
 
     def _specs(self) -> list[CodeSpec]:
@@ -151,14 +152,23 @@ class ControllerProcess:
                 continue
             now = time.monotonic_ns()
             if isinstance(f, FrameUpdate):
-                pauli = Pauli.X if f.pauli == "X" else Pauli.Z
-                action = PauliFrameUpdate(qubits=f.qubits.astype("<i4"), paulis=np.full(len(f.qubits), int(pauli), "u1"))
-                cmd = s.command(action, f.apply_at_round, now)
+                cmd = s.command(self._frame_action(f), f.apply_at_round, now)
             else:
                 cmd = s.command(SwitchCode(code=code_to_wire(f.spec)), f.apply_at_round, now)
                 self.switches[cmd.command_id] = f
             self.control.send(cmd)
             self.commands_sent += 1
+
+    def _frame_action(self, f: FrameUpdate) -> PauliFrameUpdate:
+        """The wire action of a frame update; built once per distinct update (a code has few: its logical
+        support or nothing) since actions are immutable."""
+        key = (f.qubits.tobytes(), f.pauli)
+        action = self._actions.get(key)
+        if action is None:
+            pauli = Pauli.X if f.pauli == "X" else Pauli.Z
+            action = PauliFrameUpdate(qubits=f.qubits.astype("<i4"), paulis=np.full(len(f.qubits), int(pauli), "u1"))
+            self._actions[key] = action
+        return action
 
     def _on_control(self, pipe: ControllerPipeline, msgs: list) -> bool:
         """Handle control messages; True when the device said goodbye."""
