@@ -23,6 +23,7 @@ DATA_PATH_HWM = 4
 #: Heartbeats: a Python controller may be busy for a second (a decoder built for a new code); allow for it.
 HEARTBEAT_MS = 1000
 MISSED_HEARTBEATS = 5
+MAX_COALESCED_ROUNDS = 4096  # rounds of queued batches taken in one pass (bounds the first one's wait)
 from policies import build_policy
 from protocols.channel_map import channel_map_for_code
 from protocols.codes import CodeSpec, layout
@@ -40,6 +41,7 @@ from protocols.wire import (
     ControlSession,
     DataReceiver,
     Goodbye,
+    Message,
     Pauli,
     PauliFrameUpdate,
     Refuse,
@@ -85,6 +87,7 @@ class ControllerProcess:
         self.commands_sent = 0
         self.unsent = 0
         self._actions: dict[tuple[bytes, str], PauliFrameUpdate] = {}
+        self._held: Message | None = None  # taken from the data path but not part of the last coalesced run
         self.errors: list[str] = []
 
     def _specs(self) -> list[CodeSpec]:
@@ -159,6 +162,30 @@ class ControllerProcess:
             self.control.send(cmd)
             self.commands_sent += 1
 
+    def _take_contiguous(self, pipe: ControllerPipeline, msg: TimeTagBatch) -> tuple[int, int, np.ndarray]:
+        """The rounds of `msg` and of the batches already queued right behind it (first round, rounds, tags).
+
+        Under a backlog one pass over several rounds costs far less than one pass per message, so queued
+        batches that continue the same run of rounds are taken together (up to MAX_COALESCED_ROUNDS);
+        anything else (a gap, a batch of MISSED_EVENTS records only) is held for the next turn.
+        """
+        first, n = int(msg.first_round), int(msg.n_rounds)
+        parts = [msg.tags]
+        while True:
+            # receive: from the device's send stamp to the decoded message here (same host clocks).
+            pipe.latency.record("receive", float(max(0, time.time_ns() - msg.t_send_ns)))
+            if not n or n >= MAX_COALESCED_ROUNDS:
+                break
+            msg = self.data.take_queued()
+            if msg is None:
+                break
+            if not isinstance(msg, TimeTagBatch) or msg.first_round != first + n or not msg.n_rounds:
+                self._held = msg
+                break
+            parts.append(msg.tags)
+            n += int(msg.n_rounds)
+        return first, n, parts[0] if len(parts) == 1 else np.concatenate(parts)
+
     def _frame_action(self, f: FrameUpdate) -> PauliFrameUpdate:
         """The wire action of a frame update; built once per distinct update (a code has few: its logical
         support or nothing) since actions are immutable."""
@@ -196,14 +223,13 @@ class ControllerProcess:
         last_data = time.monotonic()
         t_start = time.perf_counter()
         while pipe.expected_round < self.rounds:
-            msg = self.data.recv(timeout_ms=20)
+            msg, self._held = (self._held, None) if self._held is not None else (self.data.recv(timeout_ms=20), None)
             if msg is not None:
-                t_arr = time.perf_counter_ns()
                 last_data = time.monotonic()
                 if isinstance(msg, TimeTagBatch):
-                    # receive: from the device's send stamp to the decoded message here (same host clocks).
-                    pipe.latency.record("receive", float(max(0, time.time_ns() - msg.t_send_ns)))
-                    fb = pipe.on_batch(int(msg.first_round), int(msg.n_rounds), msg.tags, t_arr)
+                    first, n, tags = self._take_contiguous(pipe, msg)
+                    t_arr = time.perf_counter_ns()
+                    fb = pipe.on_batch(first, n, tags, t_arr)
                     t_send = time.perf_counter_ns()
                     self._send_feedback(pipe, fb)
                     if fb:

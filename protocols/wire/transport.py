@@ -190,15 +190,22 @@ class DataReceiver:
         self._expect_seq: int | None = None
         self._expect_round: int | None = None
 
-    def recv(self, timeout_ms: int = 1000) -> Message | None:
-        """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
-        if self._sock.get(_EVENTS) & _POLLIN:  # a frame is queued (the usual case under load): no timeout set-up
+    def take_queued(self) -> Message | None:
+        """The next valid message if one is already queued, else None at once (never waits)."""
+        while self._sock.get(_EVENTS) & _POLLIN:
             try:
                 msg = self._accept(self._sock.recv(_NOBLOCK, copy=False))
             except zmq.Again:
-                msg = None
+                return None
             if msg is not None:
                 return msg
+        return None
+
+    def recv(self, timeout_ms: int = 1000) -> Message | None:
+        """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
+        msg = self.take_queued()  # a frame is queued (the usual case under load): no timeout set-up
+        if msg is not None:
+            return msg
         deadline = time.monotonic() + timeout_ms / 1000
         left = timeout_ms
         while True:
