@@ -216,6 +216,32 @@ def _opened_edges(heralds, hp, hi, hd, acc, touched):  # pragma: no cover - comp
 
 
 @numba.njit(cache=True, nogil=True)
+def _one_shot(dets, keep, herald_cols, isolated, hp, hi, hd, acc, touched):  # pragma: no cover - compiled
+    """One shot's defects (compact indices) and opened edges with their log factors, in one pass; fired = -1
+    when an isolated detector fired (the general path then raises), else the number of fired heralds."""
+    for j in range(len(isolated)):
+        if dets[keep[isolated[j]]]:
+            return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64), -1
+    n = 0
+    for j in range(len(keep)):
+        n += dets[keep[j]] != 0
+    defects = np.empty(n, np.int64)
+    n = 0
+    for j in range(len(keep)):
+        if dets[keep[j]]:
+            defects[n] = j
+            n += 1
+    fired = np.zeros(len(herald_cols), np.uint8)
+    nf = 0
+    for h in range(len(herald_cols)):
+        if dets[herald_cols[h]]:
+            fired[h] = 1
+            nf += 1
+    idx, dat = _opened_edges(fired, hp, hi, hd, acc, touched)
+    return defects, idx, dat, nf
+
+
+@numba.njit(cache=True, nogil=True)
 def _conditional_weights(e_idx, e_log, one_minus_2p, half_scale):  # pragma: no cover - compiled
     """Even integer weights of opened edges given a shot's heralds: each edge's probability with base and
     herald flips combined, q = (1 - exp(log factor) (1 - 2 p_base)) / 2, weight log((1 - q) / q) scaled."""
@@ -276,6 +302,10 @@ class ErasureDecoder:
         dets = check_shots(dets, self.num_detectors, bit_packed)
         if not self.num_heralds and self._base.num_fault_ids == self.num_observables:
             return match_batch(self._base, dets, bit_packed)
+        if len(dets) == 1 and not bit_packed:  # the real-time loop: one block at a time
+            pred = self._decode_one(dets[0])
+            if pred is not None:
+                return pred
         full = unpack_shots(dets, self.num_detectors, bit_packed)
         compact = full[:, self._keep]
         if self._isolated.size and compact[:, self._isolated].any():
@@ -295,6 +325,45 @@ class ErasureDecoder:
         rows = np.flatnonzero(erased)
         pred[rows] = self._decode_erased(compact[rows], heralds[rows])
         return pack_predictions(pred, bit_packed)
+
+    def _decode_one(self, row: np.ndarray) -> np.ndarray | None:
+        """(1, num_observables) prediction of one heralded shot, without the batch path's array work; None
+        for a shot without heralds or with an event the model cannot explain (the batch path handles both)."""
+        hp, hi, hd = self._he
+        defects, e_idx, e_log, fired = _one_shot(row, self._keep, self._herald_cols, self._isolated, hp, hi, hd,
+                                                 self._acc, self._touched)
+        if fired <= 0:
+            return None
+        out = np.zeros((1, self.num_observables), dtype=np.uint8)
+        if not len(defects):
+            return out
+        iw = _conditional_weights(e_idx, e_log, self._one_minus_2p, self._scale / 2)
+        x = self._solve(defects.tolist(), list(zip(e_idx.tolist(), iw.tolist(), strict=True)), 0)
+        for k in range(self.num_observables):
+            out[0, k] = (x >> k) & 1
+        return out
+
+    def _solve(self, defects: list, dynamic: list, shot: int) -> int:
+        """Observable bits of the minimum-weight matching of `defects` under `dynamic` edge weights."""
+        solver = self._solver
+        try:
+            solver.solve(fusion_blossom.SyndromePattern(defect_vertices=defects, dynamic_weights=dynamic))
+            x = 0
+            obs = self.graph.observables
+            for e in solver.subgraph():
+                x ^= obs[e]
+            solver.clear()
+            return x
+        except BaseException as e:
+            # A Rust panic (pyo3 PanicException, a BaseException) or an interrupt leaves the solver
+            # mid-solve: replace it so the decoder stays usable.
+            self._solver, self._scale = _fusion_solver(self.graph)
+            if isinstance(e, Exception) or type(e).__name__ == "PanicException":
+                raise DecodeError(
+                    f"fusion-blossom failed on heralded shot {shot} of the batch (defects {defects}, compact "
+                    f"indices): {e}; an odd number of defects in a part of the graph without boundary has no matching"
+                ) from e
+            raise
 
     def _pad(self, pred: np.ndarray) -> np.ndarray:
         if pred.shape[1] == self.num_observables:
@@ -331,34 +400,11 @@ class ErasureDecoder:
         iw = _conditional_weights(np.asarray(e_idx, np.int64), np.asarray(e_log, np.float64), self._one_minus_2p,
                                   self._scale / 2)
         dynamic = list(zip(e_idx.tolist(), iw.tolist(), strict=True))
-        obs = self.graph.observables
-        solver = self._solver
-        pattern = fusion_blossom.SyndromePattern
         res = [0] * m
-        i = 0
-        try:
-            # A Python loop per heralded shot: fusion-blossom takes one syndrome per call (~µs each).
-            for i in range(m):
-                a, b = dptr[i], dptr[i + 1]
-                if a == b:
-                    continue
-                solver.solve(pattern(defect_vertices=dind[a:b], dynamic_weights=dynamic[eptr[i] : eptr[i + 1]]))
-                x = 0
-                for e in solver.subgraph():
-                    x ^= obs[e]
-                solver.clear()
-                res[i] = x
-        except BaseException as e:
-            # A Rust panic (pyo3 PanicException, a BaseException) or an interrupt leaves the solver
-            # mid-solve: replace it so the decoder stays usable.
-            self._solver, self._scale = _fusion_solver(self.graph)
-            if isinstance(e, Exception) or type(e).__name__ == "PanicException":
-                raise DecodeError(
-                    f"fusion-blossom failed on heralded shot {i} of the batch (defects {dind[dptr[i] : dptr[i + 1]]}, "
-                    f"compact indices): {e}; an odd number of defects in a part of the graph without boundary "
-                    "has no matching"
-                ) from e
-            raise
+        for i in range(m):  # one shot per call: fusion-blossom takes one syndrome at a time (~µs each)
+            a, b = dptr[i], dptr[i + 1]
+            if a != b:
+                res[i] = self._solve(dind[a:b], dynamic[eptr[i] : eptr[i + 1]], i)
         bits = np.array(res, dtype=np.uint64)[:, None] >> self._shifts
         return (bits & np.uint64(1)).astype(np.uint8)
 
