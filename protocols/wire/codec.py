@@ -14,6 +14,7 @@ from typing import Any
 
 import msgpack
 
+from protocols.timetags import TIMETAG_DTYPE
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch, shown
@@ -82,6 +83,23 @@ def encode_parts(msg: Message) -> list[Any]:
     n_keys = len(body) + len(trailing)
     assert n_keys <= 15 and head[0] == 0x80 | len(body), "trailing-array fast path needs a fixmap envelope"
     return [bytes((0x80 | n_keys,)), memoryview(head)[1:], *tail]
+
+
+_TIMETAG_TAIL_KEY = pack("tags")
+_U64_MAX, _U32_MAX = (1 << 64) - 1, (1 << 32) - 1
+
+
+def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int, nbytes: int) -> bytes | None:
+    """The bytes of `encode(TimeTagBatch(...))` before its records, for a sender that wrote the records in place
+    (≥ 32 KiB of them); None when a value is not a plain in-range integer (build the message instead: it
+    names the problem). The same canonical bytes as the general encoder, without building the message."""
+    if not (type(first_round) is int and type(n_rounds) is int and type(seq) is int and type(t_send_ns) is int
+            and 0 <= first_round <= _U64_MAX and 0 <= n_rounds <= _U32_MAX and 0 <= seq <= _U64_MAX
+            and 0 <= t_send_ns <= _U64_MAX and nbytes >= _APPEND_MIN_BYTES and nbytes % TIMETAG_DTYPE.itemsize == 0):
+        return None
+    head = pack({"v": PROTOCOL_VERSION, "kind": int(Kind.TIMETAG_BATCH), "seq": seq, "t_send_ns": t_send_ns,
+                 "first_round": first_round, "n_rounds": n_rounds})
+    return b"".join((b"\x87", memoryview(head)[1:], _TIMETAG_TAIL_KEY, _bin_header(nbytes)))
 
 
 def encode(msg: Message) -> bytes:

@@ -19,7 +19,7 @@ import zmq
 
 from protocols.errors import WireError
 from protocols.timetags import TIMETAG_DTYPE
-from protocols.wire.codec import Codec, encode, encode_parts
+from protocols.wire.codec import Codec, encode, encode_parts, timetag_batch_head
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, SyndromeFrame, TimeTagBatch
 from protocols.wire.framepool import FramePool
@@ -106,10 +106,16 @@ class DataSender:
             self._pool.give_back(tags)
             return False
         lent = self._pool.lent_slot(tags)
-        parts = encode_parts(TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=self.seq,
-                                                 t_send_ns=time.time_ns()))
+        if lent is not None and tags.dtype is not TIMETAG_DTYPE and tags.dtype != TIMETAG_DTYPE:
+            lent = None  # a view of a lent buffer as something else: the general path checks and names it
+        head = None if lent is None else timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)
+        parts = None if head is not None else encode_parts(
+            TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=self.seq, t_send_ns=time.time_ns()))
         try:
-            if lent is not None and len(parts) > 1:  # records already in a frame buffer: envelope before them
+            if head is not None:  # records already in a frame buffer: the envelope goes just before them
+                frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
+                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), tags)
+            elif lent is not None and len(parts) > 1:
                 frame = self._pool.frame_in_place(lent, parts[:-1], tags.nbytes)
                 self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), tags)
             else:

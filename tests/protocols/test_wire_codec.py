@@ -38,6 +38,7 @@ from protocols.wire import (
     decode,
     encode,
 )
+from protocols.wire.codec import timetag_batch_head
 from protocols.wire.golden import golden_messages
 
 U64 = st.integers(0, 2**64 - 1)
@@ -256,3 +257,21 @@ def test_messages_are_frozen_and_unhashable_values():
     with pytest.raises(AttributeError):
         m.last_round = 2  # type: ignore[misc]
     assert m == Heartbeat(last_round=1) and m != Heartbeat(last_round=2) and m != Goodbye(reason="")
+
+
+@pytest.mark.parametrize("values", [(0, 1, 0, 0), (2**64 - 1, 2**32 - 1, 2**64 - 1, 2**64 - 1), (300, 70_000, 5, 1_700_000_000_123_456_789)])
+def test_timetag_head_written_in_place_is_the_canonical_envelope(values):
+    first_round, n_rounds, seq, t = values
+    tags = np.zeros(4096, TIMETAG_DTYPE)  # 64 KiB: large enough to be sent in place
+    frame = encode(TimeTagBatch(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=seq, t_send_ns=t))
+    assert timetag_batch_head(first_round, n_rounds, seq, t, tags.nbytes) == frame[: len(frame) - tags.nbytes]
+
+
+def test_timetag_head_declines_what_the_message_would_refuse():
+    ok = (0, 1, 0, 0, 1 << 16)
+    for i, bad in [(0, -1), (1, 2**32), (2, np.int64(3)), (3, 2**64)]:
+        args = list(ok)
+        args[i] = bad
+        assert timetag_batch_head(*args) is None
+    assert timetag_batch_head(0, 1, 0, 0, (1 << 16) + 3) is None  # not whole records
+    assert timetag_batch_head(0, 1, 0, 0, 1024) is None  # small batches are packed whole
