@@ -52,6 +52,7 @@ from protocols.wire.golden import golden_messages  # noqa: E402
 BATCH = 65536
 WARMUP = 5
 DISTINCT = 16  # distinct batches cycled through by both paths
+HWM = 16  # batches queued per direction on both paths
 CODE = CodeSpec(family="rotated_surface", distance=5, rounds=5, basis="Z")
 
 
@@ -140,16 +141,18 @@ def throughput_pairs(ctx: zmq.Context, tags: list[np.ndarray], n: int, repeats: 
     - wire_copying: send_batch of the producer's own array (the encoder makes the one copy).
     """
     bare = ctx.socket(zmq.PUSH)
-    bare.setsockopt(zmq.SNDHWM, 16)
+    bare.setsockopt(zmq.SNDHWM, HWM)
     bare.setsockopt(zmq.LINGER, 0)
     bare_address = f"tcp://127.0.0.1:{bare.bind_to_random_port('tcp://127.0.0.1')}"
-    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=16)
+    tx = DataSender(ctx, "tcp://127.0.0.1:*", hwm=HWM)
     a, b = mp.Pipe()
     p = mp.get_context("spawn").Process(target=_child_receiver, args=(bare_address, tx.address, b))
     p.start()
     a.recv()
     header = len(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=tags[0]))) - tags[0].nbytes
-    ring = [bytearray(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=t))) for t in tags]
+    # Twice the high-water mark of frame buffers: the bare sender never waits for ZeroMQ to let one go (as our
+    # frame pool, which adds a buffer rather than wait), so neither side is handicapped by its buffer count.
+    ring = [bytearray(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=tags[k % len(tags)]))) for k in range(2 * HWM)]
     # Producers write bytes: plain uint8 views make every copy below a memcpy (structured assignment is not).
     ring_records = [np.frombuffer(buf, np.uint8, offset=header) for buf in ring]
     tag_bytes = [t.view(np.uint8) for t in tags]
@@ -162,7 +165,7 @@ def throughput_pairs(ctx: zmq.Context, tags: list[np.ndarray], n: int, repeats: 
             k = i % len(ring)
             if trackers[k] is not None:
                 trackers[k].wait()
-            ring_records[k][:] = tag_bytes[k]
+            ring_records[k][:] = tag_bytes[i % len(tags)]
             trackers[k] = bare.send(memoryview(ring[k]), copy=False, track=True)
         out["bare"].append(n * BATCH / a.recv())
         for mode in ("wire_in_place", "wire_copying"):
