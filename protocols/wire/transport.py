@@ -114,10 +114,10 @@ class DataSender:
         try:
             if head is not None:  # records already in a frame buffer: the envelope goes just before them
                 frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
-                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), tags)
+                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
             elif lent is not None and len(parts) > 1:
                 frame = self._pool.frame_in_place(lent, parts[:-1], tags.nbytes)
-                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), tags)
+                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
             else:
                 self._send_parts(parts)
                 self._pool.give_back(tags)
