@@ -62,7 +62,8 @@ def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None) -
             chk.append(f"    _T{i}.check({v}, {name!r})")
         else:
             chk.append(f"    if not ({cond}): _T{i}.check({v}, {name!r})")
-    chk.append("    obj._finish('')")
+    if cls._finish is not WireStruct._finish:  # only structs with cross-field checks pay for the call
+        chk.append("    obj._finish('')")
 
     # to_wire(obj) -> dict
     head = "".join(f"{k!r}: {v!r}, " for k, v in (extra or {}).items())
@@ -97,9 +98,10 @@ def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None) -
     dec.append("            if " + (" and ".join(f"({c})" for c in conds) or "True") + ":")
     dec += [f"                {c}" for c in converts]
     dec += ["                obj = _new(_cls)",
-            "                obj.__dict__.update({" + ", ".join(f"{name!r}: {names[i]}" for i, (name, _) in enumerate(fields)) + "})",
-            "                obj._finish(path)",
-            "                return obj",
+            "                obj.__dict__.update({" + ", ".join(f"{name!r}: {names[i]}" for i, (name, _) in enumerate(fields)) + "})"]
+    if cls._finish is not WireStruct._finish:
+        dec.append("                obj._finish(path)")
+    dec += ["                return obj",
             "    return _slow(_cls, raw, path, limits)"]
 
     source = "\n".join(chk + [""] + enc + [""] + dec) + "\n"

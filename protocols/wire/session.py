@@ -143,8 +143,9 @@ class ControlSession:
         """A new feedback command to send (controller); remembered until its ack arrives."""
         if not self.established:
             raise WireError(f"command: no session (state {self.state.value}); wait for the handshake to complete")
+        seq, self._seq, self._last_tx = self._seq, self._seq + 1, now_ns  # _env, inline: the hot path
         cmd = FeedbackCommand.create(command_id=self._next_command_id, apply_at_round=apply_at_round, action=action,
-                                     **self._env(now_ns))
+                                     seq=seq, t_send_ns=self._wall_ns())
         self._next_command_id += 1
         self.pending[cmd.command_id] = (cmd, now_ns)
         return cmd
@@ -152,8 +153,9 @@ class ControlSession:
     # -- answering (device) ----------------------------------------------------------------------------
     def acknowledge(self, command_id: int, status: CommandStatus, applied_round: int, now_ns: int, detail: str = "") -> CommandAck:
         """The ack to send for a command taken from the inbox (device); remembered to re-ack duplicates."""
+        seq, self._seq, self._last_tx = self._seq, self._seq + 1, now_ns  # _env, inline: the hot path
         ack = CommandAck.create(command_id=command_id, status=status, applied_round=applied_round, detail=detail,
-                                **self._env(now_ns))
+                                seq=seq, t_send_ns=self._wall_ns())
         self._acks[command_id] = ack
         while len(self._acks) > self._max_acks:
             self._acks.popitem(last=False)
@@ -173,6 +175,14 @@ class ControlSession:
     def handle(self, msg: Message, now_ns: int) -> list[Message]:
         """Process one decoded message from the peer; return the replies to send."""
         self.stats[_RX_KEY[msg.KIND]] += 1
+        kind = type(msg)
+        if kind is FeedbackCommand or kind is CommandAck:  # the hot pair first
+            self._last_rx = now_ns
+            if not self.established:
+                return [self._error(ErrorCode.NOT_READY, f"{kind.__name__} before the handshake completed", msg.seq, now_ns)]
+            if kind is FeedbackCommand:
+                return self._on_command(msg, now_ns)  # type: ignore[arg-type]
+            return self._on_ack(msg)  # type: ignore[arg-type]
         if not isinstance(msg, Hello):  # a Hello may come from another controller: alive only once accepted
             self._last_rx = now_ns
         if isinstance(msg, Hello):
@@ -198,12 +208,15 @@ class ControlSession:
         if isinstance(msg, FeedbackCommand):
             return self._on_command(msg, now_ns)
         if isinstance(msg, CommandAck):
-            if self.pending.pop(msg.command_id, None) is None:
-                self.stats["ack_unknown_id"] += 1
-                return []
-            self.inbox.append(msg)
-            return []
+            return self._on_ack(msg)
         self.inbox.append(msg)  # Telemetry, batches or frames sent on the control path
+        return []
+
+    def _on_ack(self, ack: CommandAck) -> list[Message]:
+        if self.pending.pop(ack.command_id, None) is None:
+            self.stats["ack_unknown_id"] += 1
+            return []
+        self.inbox.append(ack)
         return []
 
     def _on_hello(self, hello: Hello, now_ns: int) -> list[Message]:

@@ -197,12 +197,15 @@ class WireStruct:
     def create(cls, **values: Any) -> Any:
         """Construct with every field given by keyword: the same checks as __init__, without its per-field
         frozen-attribute overhead (for messages built on a hot path)."""
-        obj = object.__new__(cls)
-        if len(values) != len(cls.wire_fields()):
+        fast = _CREATE.get(cls)
+        if fast is None:
+            fast = _CREATE[cls] = (len(cls.wire_fields()), compiled(cls)[0])
+        if len(values) != fast[0]:
             missing = [n for n, _ in cls.wire_fields() if n not in values]
             raise TypeError(f"{cls.__name__}.create: every field is required; missing {missing}, got {sorted(values)}")
+        obj = object.__new__(cls)
         obj.__dict__.update(values)
-        compiled(cls)[0](obj)
+        fast[1](obj)
         return obj
 
     def _finish(self, path: str) -> None:
@@ -241,6 +244,7 @@ def wire(t: WireType, **kwargs: Any) -> Any:
 
 
 _COMPILED: dict[type, tuple[Any, Any, Any]] = {}
+_CREATE: dict[type, tuple[int, Any]] = {}  # struct class -> (field count, generated check), for create()
 
 
 def compiled(cls: type[WireStruct]) -> tuple[Any, Any, Any]:
