@@ -109,16 +109,19 @@ class DataSender:
         if lent is not None and tags.dtype is not TIMETAG_DTYPE and tags.dtype != TIMETAG_DTYPE:
             lent = None  # a view of a lent buffer as something else: the general path checks and names it
         head = None if lent is None else timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)
-        parts = None if head is not None else encode_parts(
-            TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=self.seq, t_send_ns=time.time_ns()))
+        parts = None
+        if head is None:
+            try:
+                parts = encode_parts(TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags,
+                                                         seq=self.seq, t_send_ns=time.time_ns()))
+            except Exception:
+                self._pool.give_back(tags)  # a refused batch does not keep its buffer lent
+                raise
         try:
             if head is not None:  # records already in a frame buffer: the envelope goes just before them
                 frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
                 self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
-            elif lent is not None and len(parts) > 1:
-                frame = self._pool.frame_in_place(lent, parts[:-1], tags.nbytes)
-                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
-            else:
+            else:  # a small or caller-owned batch: encoded (and checked) as a message
                 self._send_parts(parts)
                 self._pool.give_back(tags)
         except zmq.Again:
