@@ -78,14 +78,23 @@ def encode_parts(msg: Message) -> list[Any]:
     tail: list[Any] = []
     for name in trailing:
         mv = body.pop(name)
-        tail += [pack(name), _bin_header(mv.nbytes), mv]
+        tail += [*_array_key(name, mv.nbytes), mv]
+    return [*_fixmap_head(body, len(trailing)), *tail]
+
+
+def _fixmap_head(body: dict[str, Any], n_trailing: int) -> list[Any]:
+    """The packed map `body` with its header counting `n_trailing` more entries that follow it."""
     head = pack(body)
-    n_keys = len(body) + len(trailing)
+    n_keys = len(body) + n_trailing
     assert n_keys <= 15 and head[0] == 0x80 | len(body), "trailing-array fast path needs a fixmap envelope"
-    return [bytes((0x80 | n_keys,)), memoryview(head)[1:], *tail]
+    return [bytes((0x80 | n_keys,)), memoryview(head)[1:]]
 
 
-_TIMETAG_TAIL_KEY = pack("tags")
+def _array_key(name: str, nbytes: int) -> list[bytes]:
+    """Key and bin header of a trailing array of `nbytes` bytes (its bytes follow)."""
+    return [pack(name), _bin_header(nbytes)]
+
+
 _U64_MAX, _U32_MAX = (1 << 64) - 1, (1 << 32) - 1
 
 
@@ -97,9 +106,9 @@ def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int
             and 0 <= first_round <= _U64_MAX and 0 <= n_rounds <= _U32_MAX and 0 <= seq <= _U64_MAX
             and 0 <= t_send_ns <= _U64_MAX and nbytes >= _APPEND_MIN_BYTES and nbytes % TIMETAG_DTYPE.itemsize == 0):
         return None
-    head = pack({"v": PROTOCOL_VERSION, "kind": int(Kind.TIMETAG_BATCH), "seq": seq, "t_send_ns": t_send_ns,
-                 "first_round": first_round, "n_rounds": n_rounds})
-    return b"".join((b"\x87", memoryview(head)[1:], _TIMETAG_TAIL_KEY, _bin_header(nbytes)))
+    body = {"v": PROTOCOL_VERSION, "kind": int(Kind.TIMETAG_BATCH), "seq": seq, "t_send_ns": t_send_ns,
+            "first_round": first_round, "n_rounds": n_rounds}
+    return b"".join([*_fixmap_head(body, 1), *_array_key("tags", nbytes)])
 
 
 def encode(msg: Message) -> bytes:
