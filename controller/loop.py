@@ -223,7 +223,9 @@ class ControllerProcess:
         last_data = time.monotonic()
         t_start = time.perf_counter()
         while pipe.expected_round < self.rounds:
-            msg, self._held = (self._held, None) if self._held is not None else (self.data.recv(timeout_ms=20), None)
+            msg, self._held = self._held, None
+            if msg is None:
+                msg = self.data.recv(timeout_ms=20)
             if msg is not None:
                 last_data = time.monotonic()
                 if isinstance(msg, TimeTagBatch):

@@ -87,7 +87,7 @@ class _Code:
     streaming: StreamingDecoder | None = None  # long blocks: sliding windows, fed layer by layer
     layers: LayerSyndromes | None = None
 
-    @property
+    @functools.cached_property
     def n_plain(self) -> int:
         """How many non-herald detectors a block has."""
         return int(np.count_nonzero(self.plain))

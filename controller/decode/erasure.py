@@ -334,14 +334,10 @@ class ErasureDecoder:
                                                  self._acc, self._touched)
         if fired <= 0:
             return None
-        out = np.zeros((1, self.num_observables), dtype=np.uint8)
         if not len(defects):
-            return out
+            return np.zeros((1, self.num_observables), dtype=np.uint8)
         iw = _conditional_weights(e_idx, e_log, self._one_minus_2p, self._scale / 2)
-        x = self._solve(defects.tolist(), list(zip(e_idx.tolist(), iw.tolist(), strict=True)), 0)
-        for k in range(self.num_observables):
-            out[0, k] = (x >> k) & 1
-        return out
+        return self._bits([self._solve(defects.tolist(), list(zip(e_idx.tolist(), iw.tolist(), strict=True)), 0)])
 
     def _solve(self, defects: list, dynamic: list, shot: int) -> int:
         """Observable bits of the minimum-weight matching of `defects` under `dynamic` edge weights."""
@@ -405,6 +401,10 @@ class ErasureDecoder:
             a, b = dptr[i], dptr[i + 1]
             if a != b:
                 res[i] = self._solve(dind[a:b], dynamic[eptr[i] : eptr[i + 1]], i)
+        return self._bits(res)
+
+    def _bits(self, res: list[int]) -> np.ndarray:
+        """(shots, num_observables) uint8 from each shot's observable bits (bit k = observable k)."""
         bits = np.array(res, dtype=np.uint64)[:, None] >> self._shifts
         return (bits & np.uint64(1)).astype(np.uint8)
 
