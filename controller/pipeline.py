@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from controller.block_decode import BlockDecoder
 from controller.decode import ErasureDecoder, MatchingDecoder, StreamingDecoder
 from controller.decode.heralds import circuit_dem
 from controller.ingest import Ingest
@@ -36,6 +37,8 @@ from protocols.noise import EffectiveChannel
 from protocols.timetags import TIMETAG_DTYPE
 
 _HEALTHY_BATCHES_TO_RECOVER = 5
+_NO_QUBITS = np.zeros(0, dtype=np.int32)
+_NO_QUBITS.setflags(write=False)
 #: Blocks of at least this many rounds per unit of distance are decoded by sliding windows (commit = buffer
 #: = d) as their rounds arrive; shorter blocks are decoded whole, many at once, which is faster.
 STREAMING_MIN_ROUNDS_PER_DISTANCE = 4
@@ -86,6 +89,7 @@ class _Code:
     pauli: str
     streaming: StreamingDecoder | None = None  # long blocks: sliding windows, fed layer by layer
     layers: LayerSyndromes | None = None
+    block: BlockDecoder | None = None  # one block in one pass (erasure-aware): the real-time case
 
     @functools.cached_property
     def n_plain(self) -> int:
@@ -174,6 +178,7 @@ class ControllerPipeline:
         dets[1, ~code.plain] = True  # a shot with heralds takes the erasure-aware solver's path
         code.erasure.decode_batch(dets)
         code.matching.decode_batch(dets)
+        code.block(res.outcomes, res.flags)
         if code.streaming is not None:
             code.streaming.push(np.zeros(code.streaming.num_detectors, dtype=np.uint8))
             code.streaming.finish_block(0)
@@ -210,6 +215,7 @@ class ControllerPipeline:
             pauli,
             streaming,
             layers,
+            BlockDecoder(extractor, erasure),
         )
         self._codes[spec] = code
         return code
@@ -372,7 +378,21 @@ class ControllerPipeline:
         used = n_blocks * c.frames
         feedback: list = []
         self.decoded_rounds += used
-        if n_blocks:
+        if n_blocks == 1 and self.decoder == "erasure" and self.level == 0:
+            # One block (what a one-round message completes): one compiled pass and one solve.
+            res = c.block(outs[:used], flags[:used])
+            nfail = int(res.predicted != res.measured)
+            st = self.stats
+            st.blocks += 1
+            st.logical_errors += nfail
+            per = st.per_distance.setdefault(c.spec.distance, [0, 0])
+            per[0] += 1
+            per[1] += nfail
+            self._window_dets += res.plain_events / c.n_plain
+            self._window_flags += res.flagged_slots / outs[:used].size
+            self._window_blocks += 1
+            feedback.append(FrameUpdate(start + used, c.support if res.predicted else _NO_QUBITS, c.pauli))
+        elif n_blocks:
             S = outs.shape[1]
             o = outs[:used].reshape(n_blocks, c.frames, S)
             f = flags[:used].reshape(n_blocks, c.frames, S)
