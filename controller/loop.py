@@ -193,7 +193,10 @@ class ControllerProcess:
         action = self._actions.get(key)
         if action is None:
             pauli = Pauli.X if f.pauli == "X" else Pauli.Z
-            action = PauliFrameUpdate(qubits=f.qubits.astype("<i4"), paulis=np.full(len(f.qubits), int(pauli), "u1"))
+            qubits, paulis = f.qubits.astype("<i4"), np.full(len(f.qubits), int(pauli), "u1")
+            qubits.setflags(write=False)  # immutable, so the codec packs the action once for every command
+            paulis.setflags(write=False)
+            action = PauliFrameUpdate(qubits=qubits, paulis=paulis)
             self._actions[key] = action
         return action
 

@@ -49,7 +49,7 @@ def _field_type(t: WireType) -> Any:
     if isinstance(t, Struct):
         return _mirror(t.cls)
     if isinstance(t, Tagged):
-        return Union[tuple(_mirror(cls, (t.tag, int(key))) for key, cls in t.options.items())]  # type: ignore[return-value]
+        return msgspec.Raw  # decoded (and remembered) on its own by _TaggedCache
     if isinstance(t, NumberMap):
         return dict[str, Union[int, float]]
     raise TypeError(f"no msgspec form for wire type {type(t).__name__}")
@@ -96,8 +96,12 @@ def _converter(cls: type[WireStruct]) -> Converter:
                 lines.append(f"    if not 0.0 < {v} < _INF: return None")
         elif isinstance(t, (Array, NumberMap)):
             lines.append(f"    {v} = _T{i}.from_wire({v}, path + {name!r}, limits)")
-        elif isinstance(t, (Struct, Tagged)):
+        elif isinstance(t, Struct):
             lines.append(f"    {v} = _CONV[type({v})]({v}, path + {name + '.'!r}, limits)")
+            lines.append(f"    if {v} is None: return None")
+        elif isinstance(t, Tagged):
+            env[f"_TC{i}"] = _TaggedCache(t)
+            lines.append(f"    {v} = _TC{i}({v}, path + {name + '.'!r}, limits)")
             lines.append(f"    if {v} is None: return None")
     lines += ["    obj = _new(_cls)",
               "    obj.__dict__.update({" + ", ".join(f"{name!r}: f{i}" for i, (name, _) in enumerate(fields)) + "})"]
@@ -106,6 +110,38 @@ def _converter(cls: type[WireStruct]) -> Converter:
     lines.append("    return obj")
     exec(compile("\n".join(lines) + "\n", f"<native {cls.__name__}>", "exec"), env)  # noqa: S102 - from our own schema
     return env["convert"]
+
+
+class _TaggedCache:
+    """Decodes one Tagged field from its raw msgpack bytes, remembering immutable results by those bytes.
+
+    Why: a device receives the same few actions over and over (the controller's frame updates), and
+    building one costs several µs. A result is kept only when its arrays view a private bytes copy (so
+    nothing can change it), per Limits, and the table is bounded (cleared when full).
+    """
+
+    MAX_ENTRIES = 256
+
+    def __init__(self, t: Tagged) -> None:
+        self._decoder = msgspec.msgpack.Decoder(
+            Union[tuple(_mirror(cls, (t.tag, int(key))) for key, cls in t.options.items())])  # type: ignore[arg-type]
+        self._seen: dict[tuple[Limits, bytes], Any] = {}
+
+    def __call__(self, raw: msgspec.Raw, path: str, limits: Limits) -> Any:
+        key = (limits, bytes(raw))
+        hit = self._seen.get(key)
+        if hit is not None:
+            return hit
+        try:
+            m = self._decoder.decode(key[1])  # arrays come back as views of this bytes object: immutable
+        except Exception:  # noqa: BLE001 - the generic path reports it
+            return None
+        value = _CONVERTERS[type(m)](m, path, limits)
+        if value is not None:
+            if len(self._seen) >= self.MAX_ENTRIES:
+                self._seen.clear()
+            self._seen[key] = value
+        return value
 
 
 # kind -> (msgspec decoder, converter), for every message type

@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any, ClassVar
 
+import msgspec
 import numpy as np
 
 from protocols.wire.limits import Limits
@@ -299,6 +300,26 @@ class Struct(WireType):
         return compiled(self.cls)[2](raw, path + ".", limits)
 
 
+_PACKED = "_packed"  # key of a struct's cached msgpack form in its __dict__ (not a field: never compared or shown)
+_PACK = msgspec.msgpack.Encoder().encode
+
+
+def _immutable(obj: Any) -> bool:
+    """Whether a struct's wire form can never change: every field a plain value, an immutable struct, or a
+    read-only array whose memory nothing else can write (it owns it, or it views a bytes object)."""
+    for name, _ in obj.wire_fields():
+        v = obj.__dict__[name]
+        if isinstance(v, np.ndarray):
+            if v.flags.writeable or not (v.base is None or type(v.base) is bytes):
+                return False
+        elif isinstance(v, WireStruct):
+            if not _immutable(v):
+                return False
+        elif type(v) not in (int, float, str, bool) and not isinstance(v, enum.Enum):
+            return False
+    return True
+
+
 class Tagged(WireType):
     """One of several structs, told apart by an enum under key `tag` inside the same map."""
 
@@ -316,8 +337,16 @@ class Tagged(WireType):
             raise _fail(RejectReason.FIELD_TYPE, path, f"expected one of {names}, got {type(value).__name__}")
 
     def to_wire(self, value: Any) -> Any:
+        # An immutable choice (the controller sends the same few frame updates over and over) is packed once:
+        # its msgpack bytes are kept on the object and spliced into every frame that carries it.
+        packed = value.__dict__.get(_PACKED)
+        if packed is not None:
+            return packed
         out: dict[str, Any] = {self.tag: int(self.by_cls[type(value)])}
         out.update(struct_to_wire(value))
+        if _immutable(value):
+            packed = value.__dict__[_PACKED] = msgspec.Raw(_PACK(out))
+            return packed
         return out
 
     def from_wire(self, raw: Any, path: str, limits: Limits) -> Any:

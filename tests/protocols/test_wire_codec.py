@@ -275,3 +275,32 @@ def test_timetag_head_declines_what_the_message_would_refuse():
         assert timetag_batch_head(*args) is None
     assert timetag_batch_head(0, 1, 0, 0, (1 << 16) + 3) is None  # not whole records
     assert timetag_batch_head(0, 1, 0, 0, 1024) is None  # small batches are packed whole
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def test_an_immutable_action_is_packed_once_into_the_same_bytes():
+    def cmd(action):
+        return FeedbackCommand(command_id=7, apply_at_round=12, seq=3, t_send_ns=99, action=action)
+
+    frozen = PauliFrameUpdate(qubits=_read_only(np.array([0, 4, 8], "<i4")), paulis=_read_only(np.full(3, 1, "u1")))
+    fresh = PauliFrameUpdate(qubits=np.array([0, 4, 8], "<i4"), paulis=np.full(3, 1, "u1"))
+    first = encode(cmd(frozen))
+    assert first == encode(cmd(fresh)) == encode(cmd(frozen))  # cached bytes equal the uncached encoding
+    assert "_packed" in frozen.__dict__ and frozen == fresh  # the cache is not a field: equality unchanged
+    assert decode(first) == cmd(frozen)
+    # A writable array could change after encoding: such an action is packed anew every time.
+    qubits = np.array([0, 4, 8], "<i4")
+    writable = PauliFrameUpdate(qubits=qubits, paulis=np.full(3, 1, "u1"))
+    before = encode(cmd(writable))
+    qubits[0] = 2
+    assert "_packed" not in writable.__dict__ and encode(cmd(writable)) != before
+    # A read-only view of writable memory is not immutable either.
+    base = np.array([0, 4, 8], "<i4")
+    view = PauliFrameUpdate(qubits=_read_only(base[:]), paulis=_read_only(np.full(3, 1, "u1")))
+    before = encode(cmd(view))
+    base[0] = 2
+    assert encode(cmd(view)) != before
