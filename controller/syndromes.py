@@ -26,21 +26,27 @@ FEW_BLOCKS = 4
 
 
 @numba.njit(cache=True, nogil=True)
+def block_record_and_detectors(outcomes, flags, src, is_herald, det_idx, det_off, rec, dets):  # pragma: no cover - compiled
+    """One block: fill rec (num_measurements,) and dets (D,) from uint8 outcomes and flags (frames * slots,)."""
+    for i in range(len(src)):
+        f = flags[src[i]]
+        if is_herald[i]:
+            rec[i] = f != 0
+        else:
+            rec[i] = outcomes[src[i]] if f == 0 else 0  # an erased slot's outcome bit is meaningless
+    for d in range(len(det_off) - 1):
+        x = 0
+        for j in range(det_off[d], det_off[d + 1]):
+            x ^= rec[det_idx[j]]
+        dets[d] = x
+
+
+@numba.njit(cache=True, nogil=True)
 def _detection_events(outcomes, flags, src, is_herald, det_idx, det_off, obs_idx, obs_off, dets, obs):  # pragma: no cover - compiled
     """Fill dets (blocks, D) and obs (blocks, K) from uint8 outcomes and flags of shape (blocks, frames * slots)."""
     rec = np.empty(len(src), np.uint8)
     for b in range(outcomes.shape[0]):
-        for i in range(len(src)):
-            f = flags[b, src[i]]
-            if is_herald[i]:
-                rec[i] = f != 0
-            else:
-                rec[i] = outcomes[b, src[i]] if f == 0 else 0  # an erased slot's outcome bit is meaningless
-        for d in range(len(det_off) - 1):
-            x = 0
-            for j in range(det_off[d], det_off[d + 1]):
-                x ^= rec[det_idx[j]]
-            dets[b, d] = x
+        block_record_and_detectors(outcomes[b], flags[b], src, is_herald, det_idx, det_off, rec, dets[b])
         for k in range(len(obs_off) - 1):
             x = 0
             for j in range(obs_off[k], obs_off[k + 1]):
@@ -99,6 +105,13 @@ class SyndromeExtractor:
         dets, obs = detector_record_entries(circuit)
         self._det_idx, self._det_off = _flat(dets)
         self._obs_idx, self._obs_off = _flat([obs.get(k, []) for k in range(circuit.num_observables)])
+
+    def block_tables(self) -> tuple:
+        """The arrays `block_record_and_detectors` takes after a block's outcomes and flags (record entry ->
+        frame slot, herald entries, detectors' record entries and offsets), then observable 0's record
+        entries: for a caller that compiles the step from frames onwards (BlockDecoder)."""
+        obs0 = self._obs_idx[self._obs_off[0] : self._obs_off[1]] if len(self._obs_off) > 1 else self._obs_idx[:0]
+        return self._src, self._is_herald, self._det_idx, self._det_off, obs0
 
     @property
     def frames_per_block(self) -> int:

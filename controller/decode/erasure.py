@@ -216,7 +216,7 @@ def _opened_edges(heralds, hp, hi, hd, acc, touched):  # pragma: no cover - comp
 
 
 @numba.njit(cache=True, nogil=True)
-def _one_shot(dets, keep, herald_cols, isolated, hp, hi, hd, acc, touched):  # pragma: no cover - compiled
+def shot_inputs(dets, keep, herald_cols, isolated, hp, hi, hd, acc, touched):  # pragma: no cover - compiled
     """One shot's defects (compact indices) and opened edges with their log factors, in one pass; fired = -1
     when an isolated detector fired (the general path then raises), else the number of fired heralds."""
     for j in range(len(isolated)):
@@ -242,7 +242,7 @@ def _one_shot(dets, keep, herald_cols, isolated, hp, hi, hd, acc, touched):  # p
 
 
 @numba.njit(cache=True, nogil=True)
-def _conditional_weights(e_idx, e_log, one_minus_2p, half_scale):  # pragma: no cover - compiled
+def conditional_weights(e_idx, e_log, one_minus_2p, half_scale):  # pragma: no cover - compiled
     """Even integer weights of opened edges given a shot's heralds: each edge's probability with base and
     herald flips combined, q = (1 - exp(log factor) (1 - 2 p_base)) / 2, weight log((1 - q) / q) scaled."""
     out = np.empty(len(e_idx), np.int64)
@@ -330,14 +330,33 @@ class ErasureDecoder:
         """(1, num_observables) prediction of one heralded shot, without the batch path's array work; None
         for a shot without heralds or with an event the model cannot explain (the batch path handles both)."""
         hp, hi, hd = self._he
-        defects, e_idx, e_log, fired = _one_shot(row, self._keep, self._herald_cols, self._isolated, hp, hi, hd,
+        defects, e_idx, e_log, fired = shot_inputs(row, self._keep, self._herald_cols, self._isolated, hp, hi, hd,
                                                  self._acc, self._touched)
         if fired <= 0:
             return None
         if not len(defects):
             return np.zeros((1, self.num_observables), dtype=np.uint8)
-        iw = _conditional_weights(e_idx, e_log, self._one_minus_2p, self._scale / 2)
+        iw = conditional_weights(e_idx, e_log, self._one_minus_2p, self._scale / 2)
         return self._bits([self._solve(defects.tolist(), list(zip(e_idx.tolist(), iw.tolist(), strict=True)), 0)])
+
+    def shot_tables(self) -> tuple:
+        """The arrays `shot_inputs` takes after a shot's detectors (keep, herald columns, isolated detectors,
+        the CSR herald map, its two zeroed scratch arrays), then `conditional_weights`' 1 - 2 p and half
+        weight scale: for a caller that compiles the step from its own data to a shot (BlockDecoder)."""
+        return (self._keep, self._herald_cols, self._isolated, *self._he, self._acc, self._touched,
+                self._one_minus_2p, self._scale / 2)
+
+    def solve_shot(self, defects: np.ndarray, edges: np.ndarray, weights: np.ndarray) -> int:
+        """Observable bits (bit k = observable k) of one heralded shot from `shot_inputs`' defects and opened
+        edges and `conditional_weights`' integer weights."""
+        if not len(defects):
+            return 0
+        return self._solve(defects.tolist(), list(zip(edges.tolist(), weights.tolist(), strict=True)), 0)
+
+    def match_plain(self, compact: np.ndarray) -> int:
+        """Observable bits of one shot without heralds from its compact (non-herald) detectors, uint8."""
+        pred = self._base.decode(compact)
+        return sum(int(b) << k for k, b in enumerate(pred))
 
     def _solve(self, defects: list, dynamic: list, shot: int) -> int:
         """Observable bits of the minimum-weight matching of `defects` under `dynamic` edge weights."""
@@ -393,7 +412,7 @@ class ErasureDecoder:
             dptr, dind = defects.indptr.tolist(), defects.indices.tolist()
             eptr = opened.indptr.tolist()
             e_idx, e_log = opened.indices, opened.data
-        iw = _conditional_weights(np.asarray(e_idx, np.int64), np.asarray(e_log, np.float64), self._one_minus_2p,
+        iw = conditional_weights(np.asarray(e_idx, np.int64), np.asarray(e_log, np.float64), self._one_minus_2p,
                                   self._scale / 2)
         dynamic = list(zip(e_idx.tolist(), iw.tolist(), strict=True))
         res = [0] * m
