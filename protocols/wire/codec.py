@@ -99,12 +99,13 @@ _U64_MAX, _U32_MAX = (1 << 64) - 1, (1 << 32) - 1
 
 
 def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int, nbytes: int) -> bytes | None:
-    """The bytes of `encode(TimeTagBatch(...))` before its records, for a sender that wrote the records in place
-    (≥ 32 KiB of them); None when a value is not a plain in-range integer (build the message instead: it
-    names the problem). The same canonical bytes as the general encoder, without building the message."""
+    """The bytes of `encode(TimeTagBatch(...))` before its `nbytes` of records, for a sender that writes the
+    records itself (in place, or right after); None when a value is not a plain in-range integer (build the
+    message instead: it names the problem). The same canonical bytes as the general encoder, without
+    building the message."""
     if not (type(first_round) is int and type(n_rounds) is int and type(seq) is int and type(t_send_ns) is int
             and 0 <= first_round <= _U64_MAX and 0 <= n_rounds <= _U32_MAX and 0 <= seq <= _U64_MAX
-            and 0 <= t_send_ns <= _U64_MAX and nbytes >= _APPEND_MIN_BYTES and nbytes % TIMETAG_DTYPE.itemsize == 0):
+            and 0 <= t_send_ns <= _U64_MAX and 0 <= nbytes and nbytes % TIMETAG_DTYPE.itemsize == 0):
         return None
     body = {"v": PROTOCOL_VERSION, "kind": int(Kind.TIMETAG_BATCH), "seq": seq, "t_send_ns": t_send_ns,
             "first_round": first_round, "n_rounds": n_rounds}

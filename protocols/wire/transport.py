@@ -29,6 +29,7 @@ from protocols.wire.security import Curve, apply_curve, check_address
 from protocols.wire.session import ControlSession, SessionState
 
 LOOPBACK = "tcp://127.0.0.1:*"  # bind here by default: loopback, port chosen by the OS
+_SMALL_BATCH_BYTES = 32 * 1024  # below this a batch is copied into its frame (above, a pooled buffer is sent)
 DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 MiB at 64k tags)
 CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
@@ -106,10 +107,15 @@ class DataSender:
             self._pool.give_back(tags)
             return False
         lent = self._pool.lent_slot(tags)
-        if lent is not None and tags.dtype is not TIMETAG_DTYPE and tags.dtype != TIMETAG_DTYPE:
+        plain = (type(tags) is np.ndarray and (tags.dtype is TIMETAG_DTYPE or tags.dtype == TIMETAG_DTYPE)
+                 and tags.ndim == 1)
+        if lent is not None and not plain:
             lent = None  # a view of a lent buffer as something else: the general path checks and names it
-        head = None if lent is None else timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)
-        parts = None
+        head = parts = None
+        if lent is not None or (plain and tags.nbytes < _SMALL_BATCH_BYTES and tags.flags.c_contiguous):
+            # The envelope straight from the fields: for a lent buffer written before its records, for a small
+            # batch (a one-round message) joined with them. Both are the canonical encoding (codec tests).
+            head = timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)
         if head is None:
             try:
                 parts = encode_parts(TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags,
@@ -118,9 +124,11 @@ class DataSender:
                 self._pool.give_back(tags)  # a refused batch does not keep its buffer lent
                 raise
         try:
-            if head is not None:  # records already in a frame buffer: the envelope goes just before them
+            if head is not None and lent is not None:  # records already in a frame buffer: envelope just before them
                 frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
                 self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
+            elif head is not None:
+                self._sock.send(head + tags.tobytes(), _NOBLOCK)
             else:  # a small or caller-owned batch: encoded (and checked) as a message
                 self._send_parts(parts)
                 self._pool.give_back(tags)

@@ -262,9 +262,11 @@ def test_messages_are_frozen_and_unhashable_values():
 @pytest.mark.parametrize("values", [(0, 1, 0, 0), (2**64 - 1, 2**32 - 1, 2**64 - 1, 2**64 - 1), (300, 70_000, 5, 1_700_000_000_123_456_789)])
 def test_timetag_head_written_in_place_is_the_canonical_envelope(values):
     first_round, n_rounds, seq, t = values
-    tags = np.zeros(4096, TIMETAG_DTYPE)  # 64 KiB: large enough to be sent in place
-    frame = encode(TimeTagBatch(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=seq, t_send_ns=t))
-    assert timetag_batch_head(first_round, n_rounds, seq, t, tags.nbytes) == frame[: len(frame) - tags.nbytes]
+    # Every bin header form: empty, 1-byte, 2-byte and 4-byte lengths (64 KiB is sent in place).
+    for n in (0, 1, 15, 16, 4095, 4096, 70_000):
+        tags = np.zeros(n, TIMETAG_DTYPE)
+        frame = encode(TimeTagBatch(first_round=first_round, n_rounds=n_rounds, tags=tags, seq=seq, t_send_ns=t))
+        assert timetag_batch_head(first_round, n_rounds, seq, t, tags.nbytes) == frame[: len(frame) - tags.nbytes]
 
 
 def test_timetag_head_declines_what_the_message_would_refuse():
@@ -274,7 +276,7 @@ def test_timetag_head_declines_what_the_message_would_refuse():
         args[i] = bad
         assert timetag_batch_head(*args) is None
     assert timetag_batch_head(0, 1, 0, 0, (1 << 16) + 3) is None  # not whole records
-    assert timetag_batch_head(0, 1, 0, 0, 1024) is None  # small batches are packed whole
+    assert timetag_batch_head(0, 1, 0, 0, -16) is None
 
 
 def _read_only(a: np.ndarray) -> np.ndarray:
