@@ -8,6 +8,8 @@ to ZeroMQ to receiving the feedback, round trip included, like the ping-pong it 
 `pingpong_us_p50` is a bare pyzmq exchange between the same two kinds of sockets (PUSH -> PULL out,
 ROUTER <- DEALER back) with frames of the same sizes as ours, to a child process that only echoes.
 `controller_us_p50` is the controller's own end-to-end figure (arrival of the round -> feedback sent).
+`pingpong_block_pattern_us_p50` is context: the same bare exchange with our message pattern (a block's frames
+sent back to back, the last one answered), i.e. what the transport alone costs for this pattern.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ BLOCKS = 400
 WARMUP = 40
 
 
-def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int) -> None:
+def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int) -> None:
     ctx = zmq.Context()
     pull = ctx.socket(zmq.PULL)
     pull.connect(ping_addr)
@@ -59,26 +61,31 @@ def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int) -> None:
     reply = b"x" * reply_size
     dealer.send(b"hello")
     for _ in range(n):
-        pull.recv()
+        for _ in range(burst):
+            pull.recv()
         dealer.send(reply)
     ctx.destroy(0)
 
 
-def pingpong(ping_size: int, pong_size: int, n: int) -> np.ndarray:
-    """Round trips (us) of a bare PUSH->PULL ping and DEALER->ROUTER pong with a child process."""
+def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1) -> np.ndarray:
+    """Round trips (us) of a bare PUSH->PULL ping and DEALER->ROUTER pong with a child process. With `burst`
+    > 1 each ping is the last of `burst` frames sent back to back (the echo answers the last one), timed from
+    that last frame: the message pattern of a block of one-round messages, with no work on either side."""
     ctx = zmq.Context()
     push = ctx.socket(zmq.PUSH)
     router = ctx.socket(zmq.ROUTER)
     pp = push.bind_to_random_port("tcp://127.0.0.1")
     rp = router.bind_to_random_port("tcp://127.0.0.1")
     child = mp.get_context("spawn").Process(
-        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n)
+        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n, burst)
     )
     child.start()
     peer, _ = router.recv_multipart()
     ping = b"y" * ping_size
     out = np.empty(n)
     for i in range(n):
+        for _ in range(burst - 1):
+            push.send(ping)
         t0 = time.perf_counter_ns()
         push.send(ping)
         router.recv_multipart()
@@ -156,13 +163,15 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
     round_frame = len(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=rounds[-1])))
     fb = len(encode(got))
     return {"latencies": np.asarray(lat), "round_frame_bytes": round_frame, "feedback_frame_bytes": fb,
-            "controller_us_p50": s["latency_us"]["end_to_end"]["p50"], "rounds_lost": s["rounds_lost"]}
+            "controller_us_p50": s["latency_us"]["end_to_end"]["p50"], "rounds_lost": s["rounds_lost"],
+            "frames_per_block": F}
 
 
 def latency_metrics(blocks: int = BLOCKS) -> dict:
     """latency_us_p50/p99 of the loop and pingpong_us_p50 of bare pyzmq, same run, same frame sizes."""
     ours = loop_latency(blocks)
     pp = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 2000)
+    pattern = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 1000, burst=ours["frames_per_block"])
     lat = ours["latencies"]
     return {
         "latency_us_p50": round(float(np.percentile(lat, 50)), 1),
@@ -170,6 +179,7 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
         "pingpong_us_p50": round(float(np.percentile(pp, 50)), 1),
         "latency_over_pingpong": round(float(np.percentile(lat, 50) / np.percentile(pp, 50)), 3),
         "controller_us_p50": round(float(ours["controller_us_p50"]), 1),
+        "pingpong_block_pattern_us_p50": round(float(np.percentile(pattern, 50)), 1),
         "latency_blocks": len(lat),
         "latency_code": "rotated_surface d=5, 5 rounds + readout per block, one round per message",
         "latency_decoder": "erasure-aware (default config)",
