@@ -112,8 +112,17 @@ def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int
     return b"".join([*_fixmap_head(body, 1), *_array_key("tags", nbytes)])
 
 
+_NO_TRAILING: dict[type, Any] = {}  # envelope encoders of the message types without trailing arrays
+
+
 def encode(msg: Message) -> bytes:
     """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
+    enc = _NO_TRAILING.get(type(msg))
+    if enc is not None:  # control messages: one map, packed at once
+        return pack(enc(msg))
+    cls = type(msg)
+    if not _trailing_arrays(cls):
+        _NO_TRAILING[cls] = _envelope_encoder(cls)
     parts = encode_parts(msg)
     return parts[0] if len(parts) == 1 else b"".join(parts)
 
@@ -316,6 +325,16 @@ class Codec:
 
     def decode(self, frame: Any) -> Message:
         """Decode one frame, counting it as accepted or rejected (by reason) before returning or raising."""
+        if type(frame) is bytes and 0 < len(frame) < self.zero_copy_min_bytes and len(frame) <= self.limits.max_frame_bytes:
+            # A small control frame (the command/ack round trip): straight to the fast path, as decode() would.
+            try:
+                msg = decode_canonical(frame, self.limits)
+            except FrameRejected as e:
+                self.rejected[e.reason] += 1
+                raise
+            if msg is not None:
+                self.accepted += 1
+                return msg
         try:
             msg = decode(frame, self.limits, zero_copy_min_bytes=self.zero_copy_min_bytes, _unpacker=self._unpacker)
         except FrameRejected as e:
