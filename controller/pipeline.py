@@ -381,16 +381,8 @@ class ControllerPipeline:
         if n_blocks == 1 and self.decoder == "erasure" and self.level == 0:
             # One block (what a one-round message completes): one compiled pass and one solve.
             res = c.block(outs[:used], flags[:used])
-            nfail = int(res.predicted != res.measured)
-            st = self.stats
-            st.blocks += 1
-            st.logical_errors += nfail
-            per = st.per_distance.setdefault(c.spec.distance, [0, 0])
-            per[0] += 1
-            per[1] += nfail
-            self._window_dets += res.plain_events / c.n_plain
-            self._window_flags += res.flagged_slots / outs[:used].size
-            self._window_blocks += 1
+            self._count_blocks(1, int(res.predicted != res.measured), res.plain_events / c.n_plain,
+                               res.flagged_slots / outs[:used].size)
             feedback.append(FrameUpdate(start + used, c.support if res.predicted else _NO_QUBITS, c.pauli))
         elif n_blocks:
             S = outs.shape[1]
@@ -399,22 +391,26 @@ class ControllerPipeline:
             syn = c.extractor(o, f)
             dec = c.erasure if (self.decoder == "erasure" and self.level == 0) else c.matching
             pred = dec.decode_batch(syn.detectors)
-            nfail = int(np.count_nonzero(pred[:, 0] != syn.observables[:, 0]))
-            st = self.stats
-            st.blocks += n_blocks
-            st.logical_errors += nfail
-            per = st.per_distance.setdefault(c.spec.distance, [0, 0])
-            per[0] += n_blocks
-            per[1] += nfail
-            # Mean event density per block, summed over blocks (counts: no fancy indexing or float means).
-            self._window_dets += np.count_nonzero(syn.detectors & c.plain) / c.n_plain
-            self._window_flags += np.count_nonzero(f) / (c.frames * S)
-            self._window_blocks += n_blocks
-            last = n_blocks - 1
-            qubits = c.support if pred[last, 0] else np.zeros(0, dtype=np.int32)
-            feedback.append(FrameUpdate(start + used, qubits, c.pauli))
+            # Event densities per block, summed over blocks (counts: no fancy indexing or float means).
+            self._count_blocks(n_blocks, int(np.count_nonzero(pred[:, 0] != syn.observables[:, 0])),
+                               np.count_nonzero(syn.detectors & c.plain) / c.n_plain,
+                               np.count_nonzero(f) / (c.frames * S))
+            feedback.append(FrameUpdate(start + used, c.support if pred[-1, 0] else _NO_QUBITS, c.pauli))
         self._keep(outs[used:], flags[used:], start + used)
         return feedback
+
+    def _count_blocks(self, n_blocks: int, failures: int, event_density: float, flag_density: float) -> None:
+        """Account decoded blocks: counts, failures per distance, and the densities (summed over the blocks)
+        the policy's window averages."""
+        st = self.stats
+        st.blocks += n_blocks
+        st.logical_errors += failures
+        per = st.per_distance.setdefault(self.code.spec.distance, [0, 0])
+        per[0] += n_blocks
+        per[1] += failures
+        self._window_dets += event_density
+        self._window_flags += flag_density
+        self._window_blocks += n_blocks
 
     def _s_reset(self) -> None:
         """Start a new streamed block: empty record, no frame received, no event counts."""
@@ -434,7 +430,7 @@ class ControllerPipeline:
         end = start + len(outs)
         if limit_round is not None:
             end = min(end, max(start, limit_round))
-        pos, feedback, committed, st = start, [], None, self.stats
+        pos, feedback, committed = start, [], None
         while pos < end:
             f = self._s_frame
             take = min(c.frames - f, end - pos)
@@ -461,18 +457,10 @@ class ControllerPipeline:
             if self._s_frame == c.frames:
                 br = dec.finish_block(syn.measured_observable(rec))
                 committed = br.commits
-                st.blocks += 1
-                st.logical_errors += br.outcome
-                per = st.per_distance.setdefault(c.spec.distance, [0, 0])
-                per[0] += 1
-                per[1] += br.outcome
-                self._window_dets += cnt[0] / max(cnt[1], 1)
-                self._window_flags += cnt[2] / max(cnt[3], 1)
-                self._window_blocks += 1
+                self._count_blocks(1, br.outcome, cnt[0] / max(cnt[1], 1), cnt[2] / max(cnt[3], 1))
                 self._s_reset()
         if committed is not None:
-            qubits = c.support if committed.frame else np.zeros(0, dtype=np.int32)
-            feedback.append(FrameUpdate(pos, qubits, c.pauli))
+            feedback.append(FrameUpdate(pos, c.support if committed.frame else _NO_QUBITS, c.pauli))
         self.decoded_rounds += pos - start
         self._keep(outs[pos - start :], flags[pos - start :], pos)
         return feedback

@@ -334,10 +334,8 @@ class ErasureDecoder:
                                                  self._acc, self._touched)
         if fired <= 0:
             return None
-        if not len(defects):
-            return np.zeros((1, self.num_observables), dtype=np.uint8)
         iw = conditional_weights(e_idx, e_log, self._one_minus_2p, self._scale / 2)
-        return self._bits([self._solve(defects.tolist(), list(zip(e_idx.tolist(), iw.tolist(), strict=True)), 0)])
+        return self._bits([self.solve_shot(defects, e_idx, iw)])
 
     def shot_tables(self) -> tuple:
         """The arrays `shot_inputs` takes after a shot's detectors (keep, herald columns, isolated detectors,
