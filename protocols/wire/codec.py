@@ -25,8 +25,9 @@ from protocols.wire.wiretypes import Array, compiled
 # Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
 # below it the C msgpack unpacker is faster than any saving.
 ZERO_COPY_MIN_BYTES = 32 * 1024
-# Top-level arrays at least this long are appended to the frame as they are, not copied through msgpack's buffer.
-_APPEND_MIN_BYTES = 32 * 1024
+# Top-level arrays at least this long are appended to the frame as they are, not copied through msgpack's buffer
+# (and a sender puts such a batch in a reusable frame buffer; below it, copying the records is cheaper).
+APPEND_MIN_BYTES = 32 * 1024
 _STREAM_MAX_BYTES = 64 * 1024  # frames up to this size go through a reused Unpacker
 
 _TRAILING: dict[type, tuple[str, ...]] = {}
@@ -72,7 +73,7 @@ def encode_parts(msg: Message) -> list[Any]:
     """
     body = _envelope_encoder(type(msg))(msg)
     trailing = _trailing_arrays(type(msg))
-    if not trailing or sum(body[n].nbytes for n in trailing) < _APPEND_MIN_BYTES:
+    if not trailing or sum(body[n].nbytes for n in trailing) < APPEND_MIN_BYTES:
         return [pack(body)]
     # Pack the head, then key + bin header + the array's own bytes: the same bytes packb would give.
     tail: list[Any] = []
@@ -117,10 +118,10 @@ _NO_TRAILING: dict[type, Any] = {}  # envelope encoders of the message types wit
 
 def encode(msg: Message) -> bytes:
     """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
-    enc = _NO_TRAILING.get(type(msg))
+    cls = type(msg)
+    enc = _NO_TRAILING.get(cls)
     if enc is not None:  # control messages: one map, packed at once
         return pack(enc(msg))
-    cls = type(msg)
     if not _trailing_arrays(cls):
         _NO_TRAILING[cls] = _envelope_encoder(cls)
     parts = encode_parts(msg)
@@ -335,8 +336,12 @@ class Codec:
             if msg is not None:
                 self.accepted += 1
                 return msg
+            native = False  # not canonical: the generic path decides, without trying the fast path again
+        else:
+            native = True
         try:
-            msg = decode(frame, self.limits, zero_copy_min_bytes=self.zero_copy_min_bytes, _unpacker=self._unpacker)
+            msg = decode(frame, self.limits, zero_copy_min_bytes=self.zero_copy_min_bytes, native=native,
+                         _unpacker=self._unpacker)
         except FrameRejected as e:
             self.rejected[e.reason] += 1
             raise

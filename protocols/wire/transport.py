@@ -19,7 +19,7 @@ import zmq
 
 from protocols.errors import WireError
 from protocols.timetags import TIMETAG_DTYPE
-from protocols.wire.codec import Codec, encode, encode_parts, timetag_batch_head
+from protocols.wire.codec import APPEND_MIN_BYTES, Codec, encode, encode_parts, timetag_batch_head
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, SyndromeFrame, TimeTagBatch
 from protocols.wire.framepool import FramePool
@@ -29,7 +29,6 @@ from protocols.wire.security import Curve, apply_curve, check_address
 from protocols.wire.session import ControlSession, SessionState
 
 LOOPBACK = "tcp://127.0.0.1:*"  # bind here by default: loopback, port chosen by the OS
-_SMALL_BATCH_BYTES = 32 * 1024  # below this a batch is copied into its frame (above, a pooled buffer is sent)
 DATA_HWM = 16  # batches queued per direction before the sender drops (about 16 MiB at 64k tags)
 CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
@@ -112,7 +111,7 @@ class DataSender:
         if lent is not None and not plain:
             lent = None  # a view of a lent buffer as something else: the general path checks and names it
         head = parts = None
-        if lent is not None or (plain and tags.nbytes < _SMALL_BATCH_BYTES and tags.flags.c_contiguous):
+        if lent is not None or (plain and tags.nbytes < APPEND_MIN_BYTES and tags.flags.c_contiguous):
             # The envelope straight from the fields: for a lent buffer written before its records, for a small
             # batch (a one-round message) joined with them. Both are the canonical encoding (codec tests).
             head = timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)

@@ -301,7 +301,6 @@ class Struct(WireType):
 
 
 _PACKED = "_packed"  # key of a struct's cached msgpack form in its __dict__ (not a field: never compared or shown)
-_PACK = msgspec.msgpack.Encoder().encode
 
 
 def _immutable(obj: Any) -> bool:
@@ -345,7 +344,9 @@ class Tagged(WireType):
         out: dict[str, Any] = {self.tag: int(self.by_cls[type(value)])}
         out.update(struct_to_wire(value))
         if _immutable(value):
-            packed = value.__dict__[_PACKED] = msgspec.Raw(_PACK(out))
+            from protocols.wire.native import pack  # the codec's packer (native imports this module)
+
+            packed = value.__dict__[_PACKED] = msgspec.Raw(pack(out))
             return packed
         return out
 
