@@ -450,7 +450,7 @@ class ControllerPipeline:
             cnt[2] += int(erased.sum())
             cnt[3] += erased.size
             res = dec.push(ev)
-            if len(res.regions):
+            if res.n_regions:
                 committed = res
             self._s_frame += take
             pos += take
