@@ -170,21 +170,20 @@ class ControllerProcess:
         anything else (a gap, a batch of MISSED_EVENTS records only) is held for the next turn.
         """
         first, n = int(msg.first_round), int(msg.n_rounds)
-        parts = [msg.tags]
-        while True:
-            # receive: from the device's send stamp to the decoded message here (same host clocks).
-            pipe.latency.record("receive", float(max(0, time.time_ns() - msg.t_send_ns)))
-            if not n or n >= MAX_COALESCED_ROUNDS:
-                break
-            msg = self.data.take_queued()
-            if msg is None:
-                break
-            if not isinstance(msg, TimeTagBatch) or msg.first_round != first + n or not msg.n_rounds:
-                self._held = msg
-                break
-            parts.append(msg.tags)
-            n += int(msg.n_rounds)
-        return first, n, parts[0] if len(parts) == 1 else np.concatenate(parts)
+        record = pipe.latency.record
+        # receive: from the device's send stamp to the message taken here (same host clocks).
+        if not n or n >= MAX_COALESCED_ROUNDS:
+            record("receive", float(max(0, time.time_ns() - msg.t_send_ns)))
+            return first, n, msg.tags
+        run = self.data.take_run(first + n, MAX_COALESCED_ROUNDS - n)
+        self._held = run.held
+        now = time.time_ns()
+        record("receive", float(max(0, now - msg.t_send_ns)))
+        for t in run.t_send_ns:
+            record("receive", float(max(0, now - t)))
+        if not run.n_rounds:
+            return first, n, msg.tags
+        return first, n + run.n_rounds, np.concatenate([msg.tags, run.tags])
 
     def _frame_action(self, f: FrameUpdate) -> PauliFrameUpdate:
         """The wire action of a frame update; built once per distinct update (a code has few: its logical

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Callable, Literal, Union
 import msgspec
 
 from protocols.wire.limits import Limits
-from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Message
+from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message, TimeTagBatch
 from protocols.wire.wiretypes import Array, Enum, Float, Int, NumberMap, Str, Struct, Tagged, WireStruct, WireType
 
 _F64 = struct.Struct(">d").unpack_from
@@ -167,6 +167,30 @@ def decode_canonical(frame: Any, limits: Limits) -> Message | None:
     except Exception:  # noqa: BLE001 - DecodeError, or e.g. UnicodeDecodeError for a bad key: the generic path reports it
         return None
     return entry[1](m, "", limits)
+
+
+_TIMETAG_KIND = int(Kind.TIMETAG_BATCH)
+_TIMETAG_DECODER = _DECODERS[_TIMETAG_KIND][0]
+_TAGS = dict(TimeTagBatch.wire_fields())["tags"]
+assert isinstance(_TAGS, Array) and not _TAGS.inner
+
+
+def timetag_batch_fields(frame: bytes, limits: Limits) -> tuple[int, int, int, int, memoryview] | None:
+    """(seq, t_send_ns, first_round, n_rounds, record bytes) of a frame that `decode_canonical` would decode
+    into a TimeTagBatch, without building the message (a receiver joining many small batches into one
+    array needs only these); None for anything else (decode it as usual: it is another message, not
+    canonical, or refused, and the codec says which)."""
+    if (not 10 <= len(frame) <= limits.max_frame_bytes or frame[9] != _TIMETAG_KIND or frame[1:9] != _PREFIX
+            or not 0x80 <= frame[0] <= 0x8F):
+        return None
+    try:
+        m = _TIMETAG_DECODER.decode(frame)
+    except Exception:  # noqa: BLE001 - the codec's generic path reports it
+        return None
+    n, rest = divmod(len(m.tags), _TAGS.record_bytes)  # the checks of Array.from_wire
+    if rest or n > getattr(limits, _TAGS.limit):
+        return None
+    return m.seq, m.t_send_ns, m.first_round, m.n_rounds, m.tags
 
 
 _ENCODER = msgspec.msgpack.Encoder()

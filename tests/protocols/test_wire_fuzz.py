@@ -2,7 +2,9 @@
 
 Each example asserts that the decoder raises nothing but WireError, that every frame is counted exactly once
 (accepted or rejected by reason), that a valid frame right afterwards still decodes (the loop survives), and
-that the msgspec fast path and the generic path give the same message or the same error.
+that the msgspec fast path and the generic path give the same message or the same error, and that the
+receiver's shortcut for small time-tag batches (`timetag_batch_fields`) takes exactly the frames the fast path
+decodes into a TimeTagBatch, with the same fields.
 """
 
 import struct
@@ -13,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from protocols.errors import WireError
-from protocols.wire import Codec, Limits, decode, encode
+from protocols.wire import Codec, Limits, TimeTagBatch, decode, encode
 from protocols.wire.golden import golden_messages
+from protocols.wire.native import decode_canonical, timetag_batch_fields
 
 VALID = [encode(m) for m in golden_messages().values()]
 BODIES = [msgpack.unpackb(f) for f in VALID]
@@ -33,7 +36,23 @@ def _outcome(frame: bytes, codec: Codec, native: bool):
         return e.reason, str(e)
 
 
+def _check_batch_shortcut(frame: bytes) -> None:
+    fields = timetag_batch_fields(frame, LIMITS)
+    try:
+        native = decode_canonical(frame, LIMITS)
+    except WireError:
+        native = None
+    if type(native) is not TimeTagBatch:
+        assert fields is None, "the shortcut took a frame the fast path does not decode into a TimeTagBatch"
+        return
+    assert fields is not None, "the shortcut missed a TimeTagBatch the fast path decodes"
+    generic = decode(frame, LIMITS, native=False)
+    assert (fields[:4], bytes(fields[4])) == (
+        (generic.seq, generic.t_send_ns, generic.first_round, generic.n_rounds), generic.tags.tobytes())
+
+
 def _throw(frame: bytes) -> None:
+    _check_batch_shortcut(frame)
     for codec in CODECS:
         before = codec.accepted + codec.total_rejected
         rejected_before = codec.total_rejected

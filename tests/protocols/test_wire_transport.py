@@ -313,3 +313,98 @@ def test_syndrome_frames_in_order_and_drops_seen_as_round_gaps(ctx):
     finally:
         tx.close()
         rx.close()
+
+
+def _frames_for_run(rng):
+    """A device's queue: rounds 0-2, a junk frame, round 3 valid but with its envelope keys out of order (not
+    for the fast path), round 4 as a large batch, rounds 5-6 in one batch, then round 8 (a gap) and round 9."""
+    def frame(r, n_rounds, n_tags, seq):
+        return encode(TimeTagBatch(first_round=r, n_rounds=n_rounds, tags=tags_for(r, n_tags, rng), seq=seq,
+                                   t_send_ns=1_000 + seq))
+    frames = [frame(0, 1, 40, 0), frame(1, 1, 40, 1), frame(2, 1, 0, 2), b"\x00\x01"]
+    canonical = frame(3, 1, 40, 3)
+    body = msgpack.unpackb(canonical)
+    frames.append(msgpack.packb({"kind": body.pop("kind"), **body}, use_bin_type=True))
+    frames += [frame(4, 1, 3000, 4), frame(5, 2, 80, 5), frame(8, 1, 40, 6), frame(9, 1, 40, 7)]
+    return frames, canonical
+
+
+def test_take_run_joins_queued_batches_as_taking_them_one_by_one_would(ctx, tmp_path):
+    from protocols.wire.limits import DEFAULT_LIMITS
+    from protocols.wire.native import timetag_batch_fields
+
+    frames, canonical = _frames_for_run(np.random.default_rng(5))
+    assert timetag_batch_fields(frames[4], DEFAULT_LIMITS) is None
+    assert timetag_batch_fields(canonical, DEFAULT_LIMITS) is not None
+    assert decode(frames[4]) == decode(canonical)  # the generic path accepts what the shortcut leaves to it
+    receivers, pushers = [], []
+    for name in ("run", "one_by_one"):
+        push = ctx.socket(zmq.PUSH)
+        push.bind(f"ipc://{tmp_path}/{name}")
+        rx = DataReceiver(ctx, f"ipc://{tmp_path}/{name}")
+        pushers.append(push)
+        receivers.append(rx)
+    try:
+        time.sleep(0.2)
+        for push in pushers:
+            for f in frames:
+                push.send(f)
+        time.sleep(0.3)  # all queued at the receivers
+        run_rx, ref_rx = receivers
+        first = run_rx.recv(2000)
+        assert first.first_round == 0
+        run = run_rx.take_run(1, 100)
+        assert run.n_rounds == 6 and len(run.t_send_ns) == 5
+        assert isinstance(run.held, TimeTagBatch) and run.held.first_round == 8
+        assert not run.tags.flags.writeable
+        rest = run_rx.take_queued()
+        assert rest.first_round == 9 and run_rx.take_queued() is None
+
+        ref = [m for m in iter(lambda: ref_rx.recv(500), None)]
+        assert [m.first_round for m in ref] == [0, 1, 2, 3, 4, 5, 8, 9]
+        assert run.tags.tobytes() == np.concatenate([m.tags for m in ref[1:6]]).tobytes()
+        assert run.t_send_ns == [m.t_send_ns for m in ref[1:6]]
+        assert dict(run_rx.stats) == dict(ref_rx.stats)  # batches, records, rejected, seq gaps: all alike
+        assert run_rx.stats["rejected"] == 1 and run_rx.stats["batches"] == 8
+        assert (run_rx.codec.accepted, run_rx.codec.total_rejected) == (ref_rx.codec.accepted, ref_rx.codec.total_rejected)
+    finally:
+        for s in (*pushers,):
+            s.close(0)
+        for rx in receivers:
+            rx.close()
+
+
+@pytest.mark.parametrize("ender", ["max_rounds", "no_rounds", "syndrome_frame", "nothing_queued"])
+def test_take_run_stops_at_what_does_not_continue_the_run(ctx, tmp_path, ender):
+    from protocols.wire import SyndromeFrame
+
+    rng = np.random.default_rng(6)
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=100)
+    rx = DataReceiver(ctx, tx.address)
+    try:
+        assert tx.wait_ready(5.0)
+        for r in range(3):
+            assert tx.send_batch(r, 1, tags_for(r, 10, rng))
+        if ender == "no_rounds":
+            assert tx.send_batch(3, 0, tags_for(3, 4, rng))
+        elif ender == "syndrome_frame":
+            bits = np.zeros((1, 1), np.uint8)
+            assert tx.send_syndromes(SyndromeFrame(first_round=3, n_rounds=1, n_measurements=4, measurements=bits,
+                                                   erasures=bits, seq=0, t_send_ns=0))
+        time.sleep(0.3)
+        assert rx.recv(2000).first_round == 0
+        run = rx.take_run(1, 1 if ender == "max_rounds" else 100)
+        if ender == "max_rounds":
+            assert (run.n_rounds, run.held) == (1, None)
+            assert rx.take_queued().first_round == 2  # left queued
+        else:
+            assert run.n_rounds == 2
+            if ender == "nothing_queued":
+                assert run.held is None
+            elif ender == "no_rounds":
+                assert isinstance(run.held, TimeTagBatch) and run.held.n_rounds == 0
+            else:
+                assert isinstance(run.held, SyndromeFrame)
+    finally:
+        tx.close()
+        rx.close()
