@@ -99,18 +99,43 @@ def _array_key(name: str, nbytes: int) -> list[bytes]:
 _U64_MAX, _U32_MAX = (1 << 64) - 1, (1 << 32) - 1
 
 
+_UINT_FORMS = ((0x100, struct.Struct(">BB").pack, 0xCC), (0x10000, struct.Struct(">BH").pack, 0xCD),
+               (0x100000000, struct.Struct(">BI").pack, 0xCE), (1 << 64, struct.Struct(">BQ").pack, 0xCF))
+_FIXINTS = [bytes((i,)) for i in range(0x80)]
+
+
+def _uint(v: int) -> bytes:
+    """The shortest msgpack form of a non-negative integer below 2**64 (as the packer writes it)."""
+    if v < 0x80:
+        return _FIXINTS[v]
+    for bound, fmt, marker in _UINT_FORMS:
+        if v < bound:
+            return fmt(marker, v)
+    raise ValueError(v)
+
+
+# The envelope of a TimeTagBatch is fixed but for four integers and the records' length: its constant pieces,
+# packed once by the codec's own packer, in the schema's order.
+_TT_KEYS = ("seq", "t_send_ns", "first_round", "n_rounds")
+# fixmap of v, kind, the four integers and tags
+_TT_OPEN = (bytes((0x80 | (2 + len(_TT_KEYS) + 1),)) + pack("v") + pack(PROTOCOL_VERSION) + pack("kind")
+            + pack(int(Kind.TIMETAG_BATCH)))
+_TT_KEY_BYTES = [pack(k) for k in _TT_KEYS]
+_TT_TAGS = pack("tags")
+
+
 def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int, nbytes: int) -> bytes | None:
     """The bytes of `encode(TimeTagBatch(...))` before its `nbytes` of records, for a sender that writes the
     records itself (in place, or right after); None when a value is not a plain in-range integer (build the
     message instead: it names the problem). The same canonical bytes as the general encoder, without
-    building the message."""
+    building the message (a one-round batch is sent a million times a second)."""
     if not (type(first_round) is int and type(n_rounds) is int and type(seq) is int and type(t_send_ns) is int
             and 0 <= first_round <= _U64_MAX and 0 <= n_rounds <= _U32_MAX and 0 <= seq <= _U64_MAX
             and 0 <= t_send_ns <= _U64_MAX and 0 <= nbytes and nbytes % TIMETAG_DTYPE.itemsize == 0):
         return None
-    body = {"v": PROTOCOL_VERSION, "kind": int(Kind.TIMETAG_BATCH), "seq": seq, "t_send_ns": t_send_ns,
-            "first_round": first_round, "n_rounds": n_rounds}
-    return b"".join([*_fixmap_head(body, 1), *_array_key("tags", nbytes)])
+    k = _TT_KEY_BYTES
+    return b"".join((_TT_OPEN, k[0], _uint(seq), k[1], _uint(t_send_ns), k[2], _uint(first_round), k[3],
+                     _uint(n_rounds), _TT_TAGS, _bin_header(nbytes)))
 
 
 _NO_TRAILING: dict[type, Any] = {}  # envelope encoders of the message types without trailing arrays

@@ -103,10 +103,6 @@ class DataSender:
         if self.ledger.pending_events:
             self._pool.give_back(tags)  # prepending the records copies the batch anyway
             tags = np.concatenate([self.ledger.take(), tags])
-        if not self._sock.get(_EVENTS) & _POLLOUT:
-            self.ledger.drop(tags)  # full (or no peer yet): do not even encode
-            self._pool.give_back(tags)
-            return False
         lent = self._pool.lent_slot(tags)
         plain = (type(tags) is np.ndarray and (tags.dtype is TIMETAG_DTYPE or tags.dtype == TIMETAG_DTYPE)
                  and tags.ndim == 1)
@@ -116,8 +112,13 @@ class DataSender:
         if lent is not None or (plain and tags.nbytes < APPEND_MIN_BYTES and tags.flags.c_contiguous):
             # The envelope straight from the fields: for a lent buffer written before its records, for a small
             # batch (a one-round message) joined with them. Both are the canonical encoding (codec tests).
+            # Cheap enough that a full queue is found by the send itself (zmq.Again below), not asked first.
             head = timetag_batch_head(first_round, n_rounds, self.seq, time.time_ns(), tags.nbytes)
         if head is None:
+            if not self._sock.get(_EVENTS) & _POLLOUT:
+                self.ledger.drop(tags)  # full (or no peer yet): do not even encode
+                self._pool.give_back(tags)
+                return False
             try:
                 parts = encode_parts(TimeTagBatch.create(first_round=first_round, n_rounds=n_rounds, tags=tags,
                                                          seq=self.seq, t_send_ns=time.time_ns()))
@@ -129,7 +130,7 @@ class DataSender:
                 frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
                 self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
             elif head is not None:
-                self._sock.send(head + tags.tobytes(), _NOBLOCK)
+                self._sock.send(b"".join((head, tags)), _NOBLOCK)
             else:  # a small or caller-owned batch: encoded (and checked) as a message
                 self._send_parts(parts)
                 self._pool.give_back(tags)

@@ -259,7 +259,9 @@ def test_messages_are_frozen_and_unhashable_values():
     assert m == Heartbeat(last_round=1) and m != Heartbeat(last_round=2) and m != Goodbye(reason="")
 
 
-@pytest.mark.parametrize("values", [(0, 1, 0, 0), (2**64 - 1, 2**32 - 1, 2**64 - 1, 2**64 - 1), (300, 70_000, 5, 1_700_000_000_123_456_789)])
+# Every msgpack form of an unsigned integer, at both ends of its range, in every field.
+@pytest.mark.parametrize("values", [(0, 1, 0, 0), (2**64 - 1, 2**32 - 1, 2**64 - 1, 2**64 - 1), (300, 70_000, 5, 1_700_000_000_123_456_789),
+                                    (127, 128, 255, 256), (65535, 65536, 2**32 - 1, 2**32), (2**32, 0, 128, 127)])
 def test_timetag_head_written_in_place_is_the_canonical_envelope(values):
     first_round, n_rounds, seq, t = values
     # Every bin header form: empty, 1-byte, 2-byte and 4-byte lengths (64 KiB is sent in place).
