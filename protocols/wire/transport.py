@@ -128,9 +128,9 @@ class DataSender:
         try:
             if head is not None and lent is not None:  # records already in a frame buffer: envelope just before them
                 frame = self._pool.frame_in_place(lent, [head], tags.nbytes)
-                self._pool.sent(lent, self._sock.send(frame, _NOBLOCK, copy=False, track=True), lent=True)
+                self._pool.sent(lent, self._send_checked(frame, copy=False, track=True), lent=True)
             elif head is not None:
-                self._sock.send(b"".join((head, tags)), _NOBLOCK)
+                self._send_checked(b"".join((head, tags)))
             else:  # a small or caller-owned batch: encoded (and checked) as a message
                 self._send_parts(parts)
                 self._pool.give_back(tags)
@@ -142,6 +142,20 @@ class DataSender:
         self.sent_batches += 1
         self.sent_tags += len(tags)
         return True
+
+    def _send_checked(self, frame: Any, copy: bool = True, track: bool = False) -> Any:
+        """A non-blocking send that raises zmq.Again only when the queue is really full.
+
+        Why: a send alone acts on the room ZeroMQ last heard of; the receiver's reads reach the sender as
+        commands it processes only now and then, so a send can find the pipe "full" long after it drained.
+        Asking ZMQ_EVENTS processes them: done only after a refusal, it costs nothing on the common path.
+        """
+        try:
+            return self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
+        except zmq.Again:
+            if not self._sock.get(_EVENTS) & _POLLOUT:
+                raise
+            return self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
 
     def _send_parts(self, parts: list[Any]) -> None:
         """Send one encoded frame: small ones as they are, large ones from a reusable buffer without a copy."""

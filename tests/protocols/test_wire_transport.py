@@ -408,3 +408,23 @@ def test_take_run_stops_at_what_does_not_continue_the_run(ctx, tmp_path, ender):
     finally:
         tx.close()
         rx.close()
+
+
+@pytest.mark.parametrize("n_tags", [10, 5000])
+def test_sender_never_drops_what_a_consumer_keeping_up_has_room_for(ctx, tmp_path, n_tags):
+    # One batch in flight at a time, far below the high-water mark: every send must be queued. (A non-blocking
+    # send alone can see the room the receiver freed only late: ZeroMQ hands the sender the peer's credit as
+    # commands it processes now and then, so a sender that never asks ZMQ_EVENTS would drop here.)
+    rng = np.random.default_rng(8)
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=4)
+    rx = DataReceiver(ctx, tx.address, hwm=4)
+    try:
+        assert tx.wait_ready(5.0)
+        batch = tags_for(0, n_tags, rng)
+        for r in range(300):
+            assert tx.send_batch(r, 1, batch), f"batch {r} dropped: {tx.stats}"
+            msg = rx.recv(2000)
+            assert msg is not None and msg.first_round == r
+    finally:
+        tx.close()
+        rx.close()
