@@ -25,6 +25,7 @@ HEARTBEAT_MS = 1000
 MISSED_HEARTBEATS = 5
 MAX_COALESCED_ROUNDS = 4096  # rounds of queued batches taken in one pass (bounds the first one's wait)
 from policies import build_policy
+from protocols.affinity import available_cpus, pin_process
 from protocols.channel_map import channel_map_for_code
 from protocols.codes import CodeSpec, layout
 from protocols.endpoints import data_address
@@ -267,6 +268,7 @@ class ControllerProcess:
                 "transport": {k: int(v) for k, v in self.data.stats.items()},
                 "control": {k: int(v) for k, v in self.control.session.stats.items()},
                 "within_budget": pipe.latency.within_budget(),
+                "cpus": sorted(available_cpus()),  # where this controller ran (controller.cpus pins it)
             }
         )
         try:
@@ -301,6 +303,7 @@ def print_human_summary(s: dict) -> None:
 def main(cfg: RunConfig, connect: str, rounds: int | None = None, summary_path: str | None = None,
          curve: Curve | None = None) -> int:
     """Run a controller session, write the JSON summary, print the human one."""
+    pin_process(cfg.controller.cpus, "controller.cpus")  # before the ZeroMQ context: its I/O thread inherits it
     proc = ControllerProcess(cfg, connect, rounds=rounds, curve=curve)
     try:
         summary = proc.run()

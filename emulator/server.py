@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import zmq
 
 from emulator.device import Recorder, device_from_config
+from protocols.affinity import pin_process
 from protocols.device import Device
 from protocols.endpoints import data_address, resolve_bind
 from protocols.errors import QuantaCoreError, WireError
@@ -205,6 +206,7 @@ class EmulatorServer:
 def main(cfg: RunConfig, bind: str, rounds: int | None = None, curve: Curve | None = None,
          endpoint: str | None = None, record: str | None = None) -> int:
     """Run the server: print the bound addresses as one JSON line, serve, print the stats."""
+    pin_process(cfg.emulator.cpus, "emulator.cpus")  # before the ZeroMQ context: its I/O thread inherits it
     server = EmulatorServer(cfg, bind, rounds=rounds, curve=curve, device=device_from_config(cfg, endpoint),
                             record=record)
     try:

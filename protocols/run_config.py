@@ -8,7 +8,7 @@ the config (from a calibration), so the controller can run against any endpoint,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import pydantic
 from pydantic import Field
@@ -40,6 +40,19 @@ class CodeConfig(StrictModel):
         return CodeSpec(self.family, self.distance, self.rounds, self.basis)
 
 
+CpuList = Annotated[
+    list[Annotated[int, Field(ge=0, le=4095)]],
+    Field(min_length=1, max_length=4096,
+          description="CPUs the process (and its ZeroMQ I/O thread) runs on; unset: wherever the OS puts it"),
+]
+
+
+def _unique_cpus(cpus: list[int] | None) -> list[int] | None:
+    if cpus is not None and len(set(cpus)) != len(cpus):
+        raise ValueError(f"CPUs listed twice in {cpus}")
+    return cpus
+
+
 class EmulatorSection(StrictModel):
     """The device half: which device, which scenario, how it streams."""
 
@@ -50,6 +63,9 @@ class EmulatorSection(StrictModel):
         default="max", description="realtime: one batch per its rounds' duration; max: as fast as possible"
     )
     max_tags_per_batch: int = Field(default=4_000_000, ge=1, le=2**31 - 1)
+    cpus: CpuList | None = None
+
+    _cpus_unique = pydantic.field_validator("cpus")(_unique_cpus)
 
 
 class ControllerSection(StrictModel):
@@ -62,6 +78,9 @@ class ControllerSection(StrictModel):
     budget: str = Field(default="configs/budgets/ci.yaml", description="path of a latency budget YAML")
     policy: dict = Field(default_factory=dict, description="policy config; 'kind' picks it (default density_rule)")
     policy_window_blocks: int = Field(default=200, ge=1, le=10**9)
+    cpus: CpuList | None = None
+
+    _cpus_unique = pydantic.field_validator("cpus")(_unique_cpus)
 
 
 class TransportSection(StrictModel):

@@ -18,6 +18,7 @@ import yaml
 import zmq
 
 from controller.latency import load_budget
+from protocols.affinity import available_cpus
 from protocols.endpoints import data_address
 from conftest import device_process
 from protocols.timetags import RecordType
@@ -36,9 +37,16 @@ def _config(tmp_path: Path, **emulator) -> Path:
     return path
 
 
-@pytest.mark.parametrize("transport", ["ipc", "tcp"])
+@pytest.mark.parametrize("transport", ["ipc", "tcp", "ipc-pinned"])
 def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, transport):
     cfg = _config(tmp_path)
+    cpus = sorted(available_cpus())
+    if transport == "ipc-pinned":  # each process on its own CPU where there are two (emulator first, controller last)
+        transport = "ipc"
+        data = yaml.safe_load(cfg.read_text())
+        data["emulator"]["cpus"], data["controller"]["cpus"] = [cpus[0]], [cpus[-1]]
+        cfg.write_text(yaml.safe_dump(data))
+        cpus = [cpus[-1]]
     summary = tmp_path / "summary.json"
     proc = subprocess.run(
         [sys.executable, "-m", "quantacore", "run", "--config", str(cfg), "--rounds", str(ROUNDS),
@@ -58,6 +66,7 @@ def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, trans
     assert e2e["p50"] <= b.p50_us and e2e["p99"] <= b.p99_us, e2e
     assert s["deadline_misses"] <= b.max_deadline_miss_fraction * e2e["count"]
     assert "logical errors" in proc.stdout
+    assert s["cpus"] == cpus
 
 
 @pytest.fixture
