@@ -144,7 +144,11 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
                     t0 = time.perf_counter_ns()
                 data.send_batch(r, 1, rounds[r])
             got = None
+            deadline = time.monotonic() + 30
             while got is None:
+                if time.monotonic() > deadline or ctl.poll() is not None:
+                    raise SystemExit(f"no feedback for block {b} within 30 s (controller exit code {ctl.poll()}); "
+                                     f"device data path: {data.stats}")
                 for m in control.poll(1):
                     if isinstance(m, FeedbackCommand):
                         got = m
