@@ -270,24 +270,24 @@ class DataReceiver:
             except zmq.Again:
                 break
             fields = timetag_batch_fields(frame.bytes, limits) if len(frame) < small else None
-            if fields is None:
+            msg: Message | None = None
+            if fields is None:  # large, not canonical, another message or refused: the usual path
                 msg = self._accept(frame)
                 if msg is None:
                     continue  # rejected: counted, skipped
-                if (type(msg) is TimeTagBatch and msg.first_round == next_round + rounds and msg.n_rounds
-                        and rounds + msg.n_rounds <= max_rounds):
-                    records.append(msg.tags.view(np.uint8))  # valid but not canonical: joined all the same
-                    sent.append(msg.t_send_ns)
-                    rounds += msg.n_rounds
-                    continue
-                held = msg
-                break
-            seq, t_send_ns, first_round, n_rounds, tags = fields
+                if type(msg) is not TimeTagBatch:
+                    held = msg
+                    break
+                seq, t_send_ns, first_round, n_rounds, tags = (msg.seq, msg.t_send_ns, msg.first_round, msg.n_rounds,
+                                                               msg.tags.view(np.uint8))
+            else:
+                seq, t_send_ns, first_round, n_rounds, tags = fields
             if first_round != next_round + rounds or not n_rounds or rounds + n_rounds > max_rounds:
-                held = self._accept(frame)  # the message itself is wanted: built (and accounted) as usual
+                held = msg if msg is not None else self._accept(frame)  # wanted as a message: built as usual
                 break
-            self.codec.accepted += 1
-            self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
+            if msg is None:  # taken without a message: accounted here as _accept would
+                self.codec.accepted += 1
+                self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
             records.append(tags)
             sent.append(t_send_ns)
             rounds += n_rounds
