@@ -100,8 +100,8 @@ def _converter(cls: type[WireStruct]) -> Converter:
             lines.append(f"    {v} = _CONV[type({v})]({v}, path + {name + '.'!r}, limits)")
             lines.append(f"    if {v} is None: return None")
         elif isinstance(t, Tagged):
-            env[f"_TC{i}"] = _TaggedCache(t)
-            lines.append(f"    {v} = _TC{i}({v}, path + {name + '.'!r}, limits)")
+            env[f"_TC{i}"] = _TaggedCache(t, name)
+            lines.append(f"    {v} = _TC{i}({v}, path, limits)")
             lines.append(f"    if {v} is None: return None")
     lines += ["    obj = _new(_cls)",
               "    obj.__dict__.update({" + ", ".join(f"{name!r}: f{i}" for i, (name, _) in enumerate(fields)) + "})"]
@@ -122,21 +122,27 @@ class _TaggedCache:
 
     MAX_ENTRIES = 256
 
-    def __init__(self, t: Tagged) -> None:
+    def __init__(self, t: Tagged, name: str) -> None:
         self._decoder = msgspec.msgpack.Decoder(
             Union[tuple(_mirror(cls, (t.tag, int(key))) for key, cls in t.options.items())])  # type: ignore[arg-type]
-        self._seen: dict[tuple[Limits, bytes], Any] = {}
+        self._suffix = name + "."
+        self._tables: dict[Limits, dict[bytes, Any]] = {}
+        self._limits: Limits | None = None  # the Limits of the last call, and its table: hashing Limits costs µs
+        self._seen: dict[bytes, Any] = {}
 
     def __call__(self, raw: msgspec.Raw, path: str, limits: Limits) -> Any:
-        key = (limits, bytes(raw))
+        if limits is not self._limits:
+            self._seen = self._tables.setdefault(limits, {})
+            self._limits = limits
+        key = bytes(raw)
         hit = self._seen.get(key)
         if hit is not None:
             return hit
         try:
-            m = self._decoder.decode(key[1])  # arrays come back as views of this bytes object: immutable
+            m = self._decoder.decode(key)  # arrays come back as views of this bytes object: immutable
         except Exception:  # noqa: BLE001 - the generic path reports it
             return None
-        value = _CONVERTERS[type(m)](m, path, limits)
+        value = _CONVERTERS[type(m)](m, path + self._suffix, limits)
         if value is not None:
             if len(self._seen) >= self.MAX_ENTRIES:
                 self._seen.clear()

@@ -39,6 +39,7 @@ from protocols.wire import (
     encode,
 )
 from protocols.wire.codec import timetag_batch_head
+from protocols.wire.rejections import FrameRejected
 from protocols.wire.golden import golden_messages
 
 U64 = st.integers(0, 2**64 - 1)
@@ -308,3 +309,17 @@ def test_an_immutable_action_is_packed_once_into_the_same_bytes():
     before = encode(cmd(view))
     base[0] = 2
     assert encode(cmd(view)) != before
+
+
+def test_a_remembered_action_is_judged_again_under_other_limits():
+    """The fast path remembers decoded actions by their bytes, one table per Limits: an action accepted under
+    generous limits must still be refused under tighter ones, and accepted again after."""
+    frame = encode(FeedbackCommand(command_id=3, apply_at_round=9, seq=1, t_send_ns=2,
+                                   action=SetParameter(name="pump_power_mw", value=2.5)))
+    generous, tight = Codec(), Codec(Limits(max_string_bytes=8))
+    for _ in range(2):
+        assert generous.decode(frame).action.name == "pump_power_mw"
+        with pytest.raises(FrameRejected) as e:
+            tight.decode(frame)
+        assert e.value.reason is RejectReason.STRING_LENGTH
+    assert generous.accepted == 2 and tight.rejected[RejectReason.STRING_LENGTH] == 2

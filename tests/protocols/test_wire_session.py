@@ -22,7 +22,9 @@ from protocols.wire import (
     Role,
     SessionConfig,
     SessionState,
+    PauliFrameUpdate,
     SetParameter,
+    SwitchCode,
     Telemetry,
     VersionMismatch,
     decode,
@@ -179,3 +181,45 @@ def test_config_rejects_monitor_and_bad_timing():
     with pytest.raises(WireError, match="heartbeat_ms=0"):
         config(Role.DEVICE, heartbeat_ms=0)
     assert np.array_equal(CMAP.rails, [[0, 1], [2, 3]])
+
+
+def test_commands_and_acks_built_inline_equal_create_and_refuse_the_same_values():
+    """command() and acknowledge() build the hot pair without create(); the result and the errors must be
+    create()'s: every field checked, bad values refused naming the field."""
+    clock = iter(range(10**9, 10**9 + 100))
+    ctl, dev = handshake()
+    ctl._wall_ns = dev._wall_ns = lambda: next(clock)
+    for action in (SetParameter(name="pump_power_mw", value=2.5),
+                   PauliFrameUpdate(qubits=np.array([1, 2], "<i4"), paulis=np.array([1, 3], "u1")),
+                   SwitchCode(code=CodeSpec(family="rotated_surface", distance=5, rounds=5, basis="Z"))):
+        cmd = ctl.command(action, apply_at_round=2**64 - 1, now_ns=5)
+        assert cmd == FeedbackCommand.create(command_id=cmd.command_id, apply_at_round=2**64 - 1, action=action,
+                                             seq=cmd.seq, t_send_ns=cmd.t_send_ns)
+        assert decode(encode(cmd)) == cmd and ctl.pending[cmd.command_id] == (cmd, 5)
+    for bad, field in ((-1, "apply_at_round"), (2**64, "apply_at_round"), (3.0, "apply_at_round"), (True, "apply_at_round")):
+        with pytest.raises(FrameRejected, match=field):
+            ctl.command(SetParameter(name="x", value=1.0), apply_at_round=bad, now_ns=0)
+    with pytest.raises(FrameRejected, match="action"):
+        ctl.command("X on qubit 3", apply_at_round=1, now_ns=0)
+    ctl._wall_ns = lambda: -5  # a wall clock gone wrong is refused, not sent
+    with pytest.raises(FrameRejected, match="t_send_ns"):
+        ctl.command(SetParameter(name="x", value=1.0), apply_at_round=1, now_ns=0)
+
+    for status, applied, detail in ((CommandStatus.APPLIED, 7, ""), (CommandStatus.LATE, -1, "round 7 had passed")):
+        ack = dev.acknowledge(42, status, applied, now_ns=0, detail=detail)
+        assert ack == CommandAck.create(command_id=42, status=status, applied_round=applied, detail=detail,
+                                        seq=ack.seq, t_send_ns=ack.t_send_ns)
+        assert decode(encode(ack)) == ack
+    for kw, field in ((dict(command_id=-1), "command_id"), (dict(status=0), "status"), (dict(applied_round=-2), "applied_round"),
+                      (dict(applied_round=2**63), "applied_round"), (dict(detail="x" * 2000), "detail")):
+        args = dict(command_id=1, status=CommandStatus.APPLIED, applied_round=1, now_ns=0) | kw
+        with pytest.raises(FrameRejected, match=field):
+            dev.acknowledge(**args)
+
+
+def test_remembered_acks_are_bounded():
+    ctl, dev = handshake()
+    dev._max_acks = 3
+    for i in range(10):
+        dev.acknowledge(i, CommandStatus.APPLIED, i, now_ns=0)
+    assert list(dev._acks) == [7, 8, 9]
