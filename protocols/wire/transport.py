@@ -161,10 +161,10 @@ class DataSender:
     def _send_parts(self, parts: list[Any]) -> None:
         """Send one encoded frame: small ones as they are, large ones from a reusable buffer without a copy."""
         if len(parts) == 1:
-            self._sock.send(parts[0], _NOBLOCK)
+            self._send_checked(parts[0])
         else:
             frame, slot = self._pool.assemble(parts)
-            self._pool.sent(slot, self._sock.send(frame, _NOBLOCK, copy=False, track=True))
+            self._pool.sent(slot, self._send_checked(frame, copy=False, track=True))
 
     def send_syndromes(self, frame: SyndromeFrame) -> bool:
         """Queue a syndrome frame (seq and t_send_ns are set here); False if dropped at the high-water mark,
@@ -397,15 +397,26 @@ class ControlEndpoint:
     def send(self, msg: Message, to: bytes | None = None) -> None:
         """Send one message to the peer; raise WireError if it cannot be queued (never dropped silently)."""
         frame = encode(msg)
+        sock = self._sock
+        if self.is_device:
+            peer = to if to is not None else self._peer_id
+            if peer is None:
+                raise WireError(f"control: no controller connected to send {type(msg).__name__} to")
         try:
-            if self.is_device:
-                peer = to if to is not None else self._peer_id
-                if peer is None:
-                    raise WireError(f"control: no controller connected to send {type(msg).__name__} to")
-                self._sock.send(peer, _NOBLOCK | _SNDMORE)
-                self._sock.send(frame, _NOBLOCK)
-            else:
-                self._sock.send(frame, _NOBLOCK)
+            try:
+                if self.is_device:
+                    sock.send(peer, _NOBLOCK | _SNDMORE)  # a refusal comes here (ROUTER_MANDATORY), before any part is queued
+                    sock.send(frame, _NOBLOCK)
+                else:
+                    sock.send(frame, _NOBLOCK)
+            except zmq.Again:
+                # A send acts on the room ZeroMQ last heard of (see DataSender._send_checked): asking
+                # ZMQ_EVENTS brings the peer's reads in; only a pipe that is still full is a refusal.
+                if not sock.get(_EVENTS) & _POLLOUT:
+                    raise
+                if self.is_device:
+                    sock.send(peer, _NOBLOCK | _SNDMORE)
+                sock.send(frame, _NOBLOCK)
         except zmq.ZMQError as e:  # Again (high-water mark) or EHOSTUNREACH (peer gone)
             self.session.stats["control_send_failed"] += 1
             raise WireError(f"control: cannot queue {type(msg).__name__} (seq {msg.seq}): {e}") from e

@@ -428,3 +428,45 @@ def test_sender_never_drops_what_a_consumer_keeping_up_has_room_for(ctx, tmp_pat
     finally:
         tx.close()
         rx.close()
+
+
+def test_syndrome_sender_never_drops_what_a_consumer_keeping_up_has_room_for(ctx, tmp_path):
+    # As for time-tag batches: one frame in flight, far below the high-water mark, so none may be refused.
+    from protocols.wire import SyndromeFrame
+
+    rng = np.random.default_rng(9)
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=4)
+    rx = DataReceiver(ctx, tx.address, hwm=4)
+    try:
+        assert tx.wait_ready(5.0)
+        bits = rng.random((2, 24)) < 0.5
+        for r in range(300):
+            assert tx.send_syndromes(SyndromeFrame.from_bits(2 * r, bits, ~bits)), f"frame {r} dropped: {tx.stats}"
+            msg = rx.recv(2000)
+            assert msg is not None and msg.first_round == 2 * r
+    finally:
+        tx.close()
+        rx.close()
+
+
+@pytest.mark.parametrize("hwm", [2, 4])
+def test_control_path_never_refuses_what_a_peer_keeping_up_has_room_for(ctx, tmp_path, hwm):
+    # Commands and acks one at a time, far below the high-water mark: no send may fail (each side's sends
+    # act on the credit its peer's reads gave; a send that does not ask ZMQ_EVENTS can see it late).
+    address = f"ipc://{tmp_path}/control"
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator", hb=10_000), address, hwm=hwm)
+    ctl = ControlEndpoint(ctx, session(Role.CONTROLLER, "controller", hb=10_000), address, hwm=hwm)
+    try:
+        ctl.start()
+        pump(dev, ctl, until=lambda: ctl.session.established and dev.session.established)
+        action = SetParameter(name="pump_mw", value=3.0)
+        for i in range(300):
+            cmd = ctl.session.command(action, apply_at_round=i, now_ns=time.monotonic_ns())
+            ctl.send(cmd)
+            ((got,),) = pump(dev, until=lambda: dev.session.stats["rx_feedback_command"] > i)
+            dev.send(dev.session.acknowledge(got.command_id, CommandStatus.APPLIED, i, time.monotonic_ns()))
+            pump(ctl, until=lambda: not ctl.session.pending)
+        assert ctl.session.stats["control_send_failed"] == dev.session.stats["control_send_failed"] == 0
+    finally:
+        dev.close()
+        ctl.close()
