@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from protocols.wire.wiretypes import Enum, Float, Int, Str, WireStruct, struct_from_wire
+from protocols.wire.wiretypes import _PACKED, Enum, Float, Int, Str, Tagged, WireStruct, struct_from_wire
 
 
 def _simple_cond(var: str, t: Any, env: dict[str, Any], limit_var: str | None) -> str | None:
@@ -67,13 +67,18 @@ def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None) -
 
     # to_wire(obj) -> dict
     head = "".join(f"{k!r}: {v!r}, " for k, v in (extra or {}).items())
-    items = []
+    items, pre = [], []
     for i, (name, t) in enumerate(fields):
         if isinstance(t, (Int, Float, Str, Enum)):  # msgpack packs IntEnum members as plain ints
             items.append(f"{name!r}: d[{name!r}]")
+        elif isinstance(t, Tagged):  # an immutable choice's packed form, inline (see Tagged.to_wire)
+            env["_PACKED"] = _PACKED
+            pre += [f"    t{i} = d[{name!r}]", f"    p{i} = t{i}.__dict__.get(_PACKED)",
+                    f"    t{i} = p{i} if p{i} is not None else _T{i}.to_wire(t{i})"]
+            items.append(f"{name!r}: t{i}")
         else:
             items.append(f"{name!r}: _T{i}.to_wire(d[{name!r}])")
-    enc = ["def to_wire(obj):", "    d = obj.__dict__", "    return {" + head + ", ".join(items) + "}"]
+    enc = ["def to_wire(obj):", "    d = obj.__dict__", *pre, "    return {" + head + ", ".join(items) + "}"]
 
     # from_wire(raw, path, limits)
     dec = ["def from_wire(raw, path, limits):",

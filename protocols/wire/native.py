@@ -101,7 +101,9 @@ def _converter(cls: type[WireStruct]) -> Converter:
             lines.append(f"    if {v} is None: return None")
         elif isinstance(t, Tagged):
             env[f"_TC{i}"] = _TaggedCache(t, name)
-            lines.append(f"    {v} = _TC{i}({v}, path, limits)")
+            # The cache's hit path inline: on a round trip each Python call costs µs (cold caches).
+            lines.append(f"    hit = _TC{i}.seen.get(bytes({v})) if limits is _TC{i}.limits else None")
+            lines.append(f"    {v} = hit if hit is not None else _TC{i}({v}, path, limits)")
             lines.append(f"    if {v} is None: return None")
     lines += ["    obj = _new(_cls)",
               "    obj.__dict__.update({" + ", ".join(f"{name!r}: f{i}" for i, (name, _) in enumerate(fields)) + "})"]
@@ -127,15 +129,16 @@ class _TaggedCache:
             Union[tuple(_mirror(cls, (t.tag, int(key))) for key, cls in t.options.items())])  # type: ignore[arg-type]
         self._suffix = name + "."
         self._tables: dict[Limits, dict[bytes, Any]] = {}
-        self._limits: Limits | None = None  # the Limits of the last call, and its table: hashing Limits costs µs
-        self._seen: dict[bytes, Any] = {}
+        # The Limits of the last call and its table (read by the generated converters): hashing Limits costs µs.
+        self.limits: Limits | None = None
+        self.seen: dict[bytes, Any] = {}
 
     def __call__(self, raw: msgspec.Raw, path: str, limits: Limits) -> Any:
-        if limits is not self._limits:
-            self._seen = self._tables.setdefault(limits, {})
-            self._limits = limits
+        if limits is not self.limits:
+            self.seen = self._tables.setdefault(limits, {})
+            self.limits = limits
         key = bytes(raw)
-        hit = self._seen.get(key)
+        hit = self.seen.get(key)
         if hit is not None:
             return hit
         try:
@@ -144,28 +147,28 @@ class _TaggedCache:
             return None
         value = _CONVERTERS[type(m)](m, path + self._suffix, limits)
         if value is not None:
-            if len(self._seen) >= self.MAX_ENTRIES:
-                self._seen.clear()
-            self._seen[key] = value
+            if len(self.seen) >= self.MAX_ENTRIES:
+                self.seen.clear()
+            self.seen[key] = value
         return value
 
 
 # kind -> (msgspec decoder, converter), for every message type
-_DECODERS: dict[int, tuple[msgspec.msgpack.Decoder, Converter]] = {}
+DECODERS: dict[int, tuple[msgspec.msgpack.Decoder, Converter]] = {}
 for _kind, _cls in MESSAGE_TYPES.items():
     _m = _mirror(_cls)
-    _DECODERS[int(_kind)] = (msgspec.msgpack.Decoder(_m), _CONVERTERS[_m])
+    DECODERS[int(_kind)] = (msgspec.msgpack.Decoder(_m), _CONVERTERS[_m])
 
-_PREFIX = b"\xa1v" + bytes((PROTOCOL_VERSION,)) + b"\xa4kind"  # after the fixmap byte: "v": current, "kind":
+PREFIX = b"\xa1v" + bytes((PROTOCOL_VERSION,)) + b"\xa4kind"  # after the fixmap byte: "v": current, "kind":
 
 
 def decode_canonical(frame: Any, limits: Limits) -> Message | None:
     """The message of a well-formed frame whose envelope starts {v: current, kind: K, ...}; None for anything
     else (the generic path then decides and names the reason). Raises FrameRejected only for the checks
     that follow a successful msgspec decode, with the generic path's message."""
-    if frame[1:9] != _PREFIX or len(frame) < 10 or not 0x80 <= frame[0] <= 0x8F:
+    if frame[1:9] != PREFIX or len(frame) < 10 or not 0x80 <= frame[0] <= 0x8F:
         return None
-    entry = _DECODERS.get(frame[9])
+    entry = DECODERS.get(frame[9])
     if entry is None:
         return None
     try:
@@ -176,7 +179,7 @@ def decode_canonical(frame: Any, limits: Limits) -> Message | None:
 
 
 _TIMETAG_KIND = int(Kind.TIMETAG_BATCH)
-_TIMETAG_DECODER = _DECODERS[_TIMETAG_KIND][0]
+_TIMETAG_DECODER = DECODERS[_TIMETAG_KIND][0]
 _TAGS = dict(TimeTagBatch.wire_fields())["tags"]
 assert isinstance(_TAGS, Array) and not _TAGS.inner
 
@@ -186,7 +189,7 @@ def timetag_batch_fields(frame: bytes, limits: Limits) -> tuple[int, int, int, i
     into a TimeTagBatch, without building the message (a receiver joining many small batches into one
     array needs only these); None for anything else (decode it as usual: it is another message, not
     canonical, or refused, and the codec says which)."""
-    if (not 10 <= len(frame) <= limits.max_frame_bytes or frame[9] != _TIMETAG_KIND or frame[1:9] != _PREFIX
+    if (not 10 <= len(frame) <= limits.max_frame_bytes or frame[9] != _TIMETAG_KIND or frame[1:9] != PREFIX
             or not 0x80 <= frame[0] <= 0x8F):
         return None
     try:

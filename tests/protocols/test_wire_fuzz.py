@@ -57,13 +57,16 @@ def _throw(frame: bytes) -> None:
         before = codec.accepted + codec.total_rejected
         rejected_before = codec.total_rejected
         try:
-            codec.decode(frame)
+            got = encode(codec.decode(frame))
         except WireError as e:
             assert codec.total_rejected == rejected_before + 1, "rejection not counted"
             assert codec.rejected[e.reason] >= 1
+            got = e.reason, str(e)
         # Any other exception propagates and fails the test.
         assert codec.accepted + codec.total_rejected == before + 1
-        assert _outcome(frame, codec, True) == _outcome(frame, codec, False), "fast and generic paths differ"
+        generic = _outcome(frame, codec, False)
+        assert got == generic, "the codec's fast path and the generic path differ"
+        assert _outcome(frame, codec, True) == generic, "fast and generic paths differ"
         good = VALID[len(frame) % len(VALID)]
         assert encode(codec.decode(good)) == good  # the decoder still works afterwards
 
