@@ -19,7 +19,7 @@ from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch, shown
 from protocols.wire.compiled import compile_struct
-from protocols.wire.native import DECODERS, PREFIX, decode_canonical, pack
+from protocols.wire.native import DECODERS, PACK, PREFIX, decode_canonical, pack
 from protocols.wire.wiretypes import Array, compiled
 
 # Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
@@ -138,17 +138,17 @@ def timetag_batch_head(first_round: int, n_rounds: int, seq: int, t_send_ns: int
                      _uint(n_rounds), _TT_TAGS, _bin_header(nbytes)))
 
 
-_NO_TRAILING: dict[type, Any] = {}  # envelope encoders of the message types without trailing arrays
+_NO_TRAILING: dict[type, Any] = {}  # frame encoders (message -> bytes) of the types without trailing arrays
 
 
 def encode(msg: Message) -> bytes:
     """Encode a message into one frame (canonical: fields in SPEC order, shortest msgpack forms)."""
     cls = type(msg)
     enc = _NO_TRAILING.get(cls)
-    if enc is not None:  # control messages: one map, packed at once
-        return pack(enc(msg))
+    if enc is not None:  # control messages: one map, packed at once by the generated encoder
+        return enc(msg)
     if not _trailing_arrays(cls):
-        _NO_TRAILING[cls] = _envelope_encoder(cls)
+        _NO_TRAILING[cls] = compile_struct(cls, {"v": PROTOCOL_VERSION, "kind": int(cls.KIND)}, pack=PACK)[1]
     parts = encode_parts(msg)
     return parts[0] if len(parts) == 1 else b"".join(parts)
 

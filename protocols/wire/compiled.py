@@ -37,10 +37,12 @@ def _simple_cond(var: str, t: Any, env: dict[str, Any], limit_var: str | None) -
     return None
 
 
-def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None) -> tuple[Callable, Callable, Callable]:
+def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None,
+                   pack: Callable[[Any], bytes] | None = None) -> tuple[Callable, Callable, Callable]:
     """(check(obj), to_wire(obj) -> dict, from_wire(raw, path, limits) -> obj) for `cls`.
 
-    `extra` = constant leading entries of the wire map (the envelope's v and kind) for to_wire.
+    `extra` = constant leading entries of the wire map (the envelope's v and kind) for to_wire; with `pack`,
+    to_wire returns pack(that map) (one call less per frame for a sender).
     """
     fields = cls.wire_fields()
     env: dict[str, Any] = {"_cls": cls, "_new": object.__new__, "_slow": struct_from_wire, "_INF": float("inf")}
@@ -78,7 +80,11 @@ def compile_struct(cls: type[WireStruct], extra: dict[str, Any] | None = None) -
             items.append(f"{name!r}: t{i}")
         else:
             items.append(f"{name!r}: _T{i}.to_wire(d[{name!r}])")
-    enc = ["def to_wire(obj):", "    d = obj.__dict__", *pre, "    return {" + head + ", ".join(items) + "}"]
+    body = "{" + head + ", ".join(items) + "}"
+    if pack is not None:
+        env["_pack"] = pack
+        body = f"_pack({body})"
+    enc = ["def to_wire(obj):", "    d = obj.__dict__", *pre, "    return " + body]
 
     # from_wire(raw, path, limits)
     dec = ["def from_wire(raw, path, limits):",

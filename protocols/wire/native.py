@@ -203,6 +203,7 @@ def timetag_batch_fields(frame: bytes, limits: Limits) -> tuple[int, int, int, i
 
 
 _ENCODER = msgspec.msgpack.Encoder()
+PACK = _ENCODER.encode  # pack() as a C method, for generated code (one Python call less per frame)
 
 
 def pack(obj: Any) -> bytes:
