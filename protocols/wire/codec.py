@@ -19,7 +19,7 @@ from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import MESSAGE_TYPES, PROTOCOL_VERSION, Kind, Message
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch, shown
 from protocols.wire.compiled import compile_struct
-from protocols.wire.native import DECODERS, PACK, PREFIX, decode_canonical, pack
+from protocols.wire.native import PACK, decode_canonical, pack
 from protocols.wire.wiretypes import Array, compiled
 
 # Frames at least this long are scanned for top-level bin fields without copying them (see _scan_flat_map);
@@ -351,27 +351,19 @@ class Codec:
 
     def decode(self, frame: Any) -> Message:
         """Decode one frame, counting it as accepted or rejected (by reason) before returning or raising."""
-        native = True
-        if (type(frame) is bytes and 10 <= len(frame) < self.zero_copy_min_bytes and len(frame) <= self.limits.max_frame_bytes
-                and frame[1:9] == PREFIX and 0x80 <= frame[0] <= 0x8F):
-            # A small control frame (the command/ack round trip): decode_canonical, inlined, since every Python
-            # call on this path costs µs when the process has just woken from a blocking receive.
-            entry = DECODERS.get(frame[9])
-            if entry is not None:
-                try:
-                    m = entry[0].decode(frame)
-                except Exception:  # noqa: BLE001 - the generic path reports it
-                    m = None
-                if m is not None:
-                    try:
-                        msg = entry[1](m, "", self.limits)
-                    except FrameRejected as e:
-                        self.rejected[e.reason] += 1
-                        raise
-                    if msg is not None:
-                        self.accepted += 1
-                        return msg
+        if type(frame) is bytes and 0 < len(frame) < self.zero_copy_min_bytes and len(frame) <= self.limits.max_frame_bytes:
+            # A small control frame (the command/ack round trip): straight to the fast path, as decode() would.
+            try:
+                msg = decode_canonical(frame, self.limits)
+            except FrameRejected as e:
+                self.rejected[e.reason] += 1
+                raise
+            if msg is not None:
+                self.accepted += 1
+                return msg
             native = False  # not canonical: the generic path decides, without trying the fast path again
+        else:
+            native = True
         try:
             msg = decode(frame, self.limits, zero_copy_min_bytes=self.zero_copy_min_bytes, native=native,
                          _unpacker=self._unpacker)

@@ -154,21 +154,21 @@ class _TaggedCache:
 
 
 # kind -> (msgspec decoder, converter), for every message type
-DECODERS: dict[int, tuple[msgspec.msgpack.Decoder, Converter]] = {}
+_DECODERS: dict[int, tuple[msgspec.msgpack.Decoder, Converter]] = {}
 for _kind, _cls in MESSAGE_TYPES.items():
     _m = _mirror(_cls)
-    DECODERS[int(_kind)] = (msgspec.msgpack.Decoder(_m), _CONVERTERS[_m])
+    _DECODERS[int(_kind)] = (msgspec.msgpack.Decoder(_m), _CONVERTERS[_m])
 
-PREFIX = b"\xa1v" + bytes((PROTOCOL_VERSION,)) + b"\xa4kind"  # after the fixmap byte: "v": current, "kind":
+_PREFIX = b"\xa1v" + bytes((PROTOCOL_VERSION,)) + b"\xa4kind"  # after the fixmap byte: "v": current, "kind":
 
 
 def decode_canonical(frame: Any, limits: Limits) -> Message | None:
     """The message of a well-formed frame whose envelope starts {v: current, kind: K, ...}; None for anything
     else (the generic path then decides and names the reason). Raises FrameRejected only for the checks
     that follow a successful msgspec decode, with the generic path's message."""
-    if frame[1:9] != PREFIX or len(frame) < 10 or not 0x80 <= frame[0] <= 0x8F:
+    if frame[1:9] != _PREFIX or len(frame) < 10 or not 0x80 <= frame[0] <= 0x8F:
         return None
-    entry = DECODERS.get(frame[9])
+    entry = _DECODERS.get(frame[9])
     if entry is None:
         return None
     try:
@@ -179,7 +179,7 @@ def decode_canonical(frame: Any, limits: Limits) -> Message | None:
 
 
 _TIMETAG_KIND = int(Kind.TIMETAG_BATCH)
-_TIMETAG_DECODER = DECODERS[_TIMETAG_KIND][0]
+_TIMETAG_DECODER = _DECODERS[_TIMETAG_KIND][0]
 _TAGS = dict(TimeTagBatch.wire_fields())["tags"]
 assert isinstance(_TAGS, Array) and not _TAGS.inner
 
@@ -189,7 +189,7 @@ def timetag_batch_fields(frame: bytes, limits: Limits) -> tuple[int, int, int, i
     into a TimeTagBatch, without building the message (a receiver joining many small batches into one
     array needs only these); None for anything else (decode it as usual: it is another message, not
     canonical, or refused, and the codec says which)."""
-    if (not 10 <= len(frame) <= limits.max_frame_bytes or frame[9] != _TIMETAG_KIND or frame[1:9] != PREFIX
+    if (not 10 <= len(frame) <= limits.max_frame_bytes or frame[9] != _TIMETAG_KIND or frame[1:9] != _PREFIX
             or not 0x80 <= frame[0] <= 0x8F):
         return None
     try:

@@ -412,6 +412,7 @@ class ControlEndpoint:
             except zmq.Again:
                 # A send acts on the room ZeroMQ last heard of (see DataSender._send_checked): asking
                 # ZMQ_EVENTS brings the peer's reads in; only a pipe that is still full is a refusal.
+                # (The same sends again, inline: a helper would cost calls on every send of the round trip.)
                 if not sock.get(_EVENTS) & _POLLOUT:
                     raise
                 if self.is_device:
