@@ -104,6 +104,7 @@ class Ingest:
         self.epoch_ps = int(epoch_ps)
         self._lut = channel_map.channel_lookup()
         self._slot_ps = np.ascontiguousarray(channel_map.slot_ps, dtype=np.int64)
+        self.n_slots = channel_map.n_slots
         self._params = np.array([channel_map.round_period_ps, channel_map.window_ps, self.epoch_ps, 0], dtype=np.int64)
 
     def __call__(self, tags: np.ndarray, first_round: int, n_rounds: int) -> IngestResult:
@@ -113,10 +114,24 @@ class Ingest:
             raise DecodeError(f"ingest expects a TIMETAG_DTYPE array, got {got}")
         if n_rounds < 0 or first_round < 0:
             raise DecodeError(f"ingest: first_round ({first_round}) and n_rounds ({n_rounds}) must be >= 0")
-        n_slots = self.channel_map.n_slots
+        n_slots = self.n_slots
         outcomes = np.empty((n_rounds, n_slots), dtype=np.uint8)
         flags = np.empty((n_rounds, n_slots), dtype=np.uint8)
+        stray, missed, incomplete = self.into(tags, first_round, outcomes, flags)
+        return IngestResult(int(first_round), outcomes, flags, stray, missed, incomplete)
+
+    def into(self, tags: np.ndarray, first_round: int, outcomes: np.ndarray, flags: np.ndarray) -> tuple[int, int, int]:
+        """Bin `tags` into rounds [first_round, first_round + len(outcomes)), writing the caller's uint8
+        (rounds, slots) C-contiguous arrays; returns (stray tags, missed events, incomplete rounds)."""
+        if tags.dtype is not TIMETAG_DTYPE and tags.dtype != TIMETAG_DTYPE:
+            raise DecodeError(f"ingest expects a TIMETAG_DTYPE array, got {tags.dtype}")
+        if first_round < 0:
+            raise DecodeError(f"ingest: first_round ({first_round}) must be >= 0")
+        if (outcomes.shape != flags.shape or outcomes.ndim != 2 or outcomes.shape[1] != self.n_slots
+                or outcomes.dtype != np.uint8 or flags.dtype != np.uint8):
+            raise DecodeError(f"ingest: outcomes and flags must be uint8 (rounds, {self.n_slots}) arrays, got "
+                              f"{outcomes.dtype}{outcomes.shape} and {flags.dtype}{flags.shape}")
         params = self._params
         params[3] = first_round
         stray, missed, incomplete = _ingest_kernel(tags, self._lut, self._slot_ps, params, outcomes, flags)
-        return IngestResult(int(first_round), outcomes, flags, int(stray), int(missed), int(incomplete))
+        return int(stray), int(missed), int(incomplete)

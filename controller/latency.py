@@ -51,8 +51,8 @@ class Histogram:
     total: int = 0
     max_ns: float = 0.0
 
-    def add(self, durations_ns: np.ndarray | float) -> None:
-        """Record one duration or an array of durations (ns)."""
+    def add(self, durations_ns: np.ndarray | float, weights: np.ndarray | None = None) -> None:
+        """Record one duration or an array of durations (ns), each `weights` times if given."""
         if isinstance(durations_ns, (int, float)):
             # One sample per stage per batch is the loop's common case: no numpy on that path.
             x = float(durations_ns)
@@ -67,8 +67,12 @@ class Histogram:
             return
         idx = np.floor(np.log10(np.maximum(d, 1e-3) / _LO_NS) * _BINS_PER_DECADE).astype(np.int64) + 1
         np.clip(idx, 0, _N_BINS - 1, out=idx)
-        self.counts += np.bincount(idx, minlength=_N_BINS)
-        self.total += d.size
+        if weights is None:
+            self.counts += np.bincount(idx, minlength=_N_BINS)
+            self.total += d.size
+        else:
+            self.counts += np.bincount(idx, weights=weights, minlength=_N_BINS).astype(np.int64)
+            self.total += int(np.sum(weights))
         self.max_ns = max(self.max_ns, float(d.max()))
 
     def quantile_ns(self, q: float) -> float:
@@ -94,34 +98,75 @@ class Histogram:
         }
 
 
+#: Samples a stage holds before they are binned (see LatencyTracker.record).
+_PENDING_MAX = 65536
+
+
 @dataclass
 class LatencyTracker:
     """Histograms per stage and end to end, with deadline misses counted against a budget."""
 
     budget: LatencyBudget | None = None
     stages: dict[str, Histogram] = field(default_factory=lambda: {s: Histogram() for s in STAGES})
-    deadline_misses: int = 0
+    _misses: int = field(default=0, init=False)
+    # Samples recorded but not binned yet: (values, weights) per stage.
+    _pending: dict[str, tuple[list[float], list[int]]] = field(
+        default_factory=lambda: {s: ([], []) for s in STAGES}, init=False, repr=False)
+    _n_pending: int = field(default=0, init=False, repr=False)
 
-    def record(self, stage: str, durations_ns: np.ndarray | float) -> None:
-        """Record durations (ns) of one stage; end-to-end durations are checked against the deadline."""
-        if stage not in self.stages:
+    def record(self, stage: str, durations_ns: np.ndarray | float, count: int = 1) -> None:
+        """Record durations (ns) of one stage, a scalar `count` times or an array; end-to-end durations are
+        checked against the deadline."""
+        # The loop records about a dozen scalars per batch, between a round's arrival and its feedback:
+        # binning each costs microseconds there, appending it a fraction of one. Scalars are binned in bulk
+        # when an end-to-end sample (recorded after the feedback is sent) finds many waiting, or on a query.
+        pending = self._pending.get(stage)
+        if pending is None:
             raise KeyError(f"unknown latency stage {stage!r}; known: {', '.join(STAGES)}")
-        self.stages[stage].add(durations_ns)
+        if isinstance(durations_ns, (int, float)):
+            pending[0].append(durations_ns)
+            pending[1].append(count)
+            self._n_pending += 1
+            if self._n_pending >= _PENDING_MAX or (stage == "end_to_end" and self._n_pending >= 4096):
+                self.flush()
+            return
+        d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))
+        if count != 1:
+            d = np.repeat(d, count)
+        self.stages[stage].add(d)
         if stage == "end_to_end" and self.budget is not None:
-            if isinstance(durations_ns, (int, float)):
-                self.deadline_misses += int(durations_ns > self.budget.deadline_us * 1e3)
-            else:
-                d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))
-                self.deadline_misses += int((d > self.budget.deadline_us * 1e3).sum())
+            self._misses += int((d > self.budget.deadline_us * 1e3).sum())
+
+    def flush(self) -> None:
+        """Bin every recorded sample that is still waiting."""
+        for stage, (values, weights) in self._pending.items():
+            if not values:
+                continue
+            d = np.asarray(values, dtype=np.float64)
+            w = np.asarray(weights, dtype=np.int64)
+            values.clear()
+            weights.clear()
+            self.stages[stage].add(d, w)
+            if stage == "end_to_end" and self.budget is not None:
+                self._misses += int(w[d > self.budget.deadline_us * 1e3].sum())
+        self._n_pending = 0
+
+    @property
+    def deadline_misses(self) -> int:
+        """End-to-end samples over the budget's deadline (0 without a budget)."""
+        self.flush()
+        return self._misses
 
     def summary_us(self) -> dict[str, dict[str, float]]:
         """Percentile summary of every stage that saw data, in microseconds."""
+        self.flush()
         return {s: h.summary_us() for s, h in self.stages.items() if h.total}
 
     def within_budget(self) -> bool:
         """True when end-to-end p50, p99 and the deadline-miss fraction all meet the budget."""
         if self.budget is None:
             return True
+        self.flush()
         e2e = self.stages["end_to_end"]
         if e2e.total == 0:
             return False
@@ -129,5 +174,5 @@ class LatencyTracker:
         return (
             e2e.quantile_ns(0.5) <= b.p50_us * 1e3
             and e2e.quantile_ns(0.99) <= b.p99_us * 1e3
-            and self.deadline_misses <= b.max_deadline_miss_fraction * e2e.total
+            and self._misses <= b.max_deadline_miss_fraction * e2e.total
         )

@@ -45,6 +45,7 @@ from protocols.wire import (
     Message,
     Pauli,
     PauliFrameUpdate,
+    QueuedRun,
     Refuse,
     Role,
     SessionConfig,
@@ -228,11 +229,19 @@ class ControllerProcess:
         while pipe.expected_round < self.rounds:
             msg, self._held = self._held, None
             if msg is None:
-                msg = self.data.recv(timeout_ms=20)
+                msg = self.data.recv_run(MAX_COALESCED_ROUNDS, timeout_ms=20)
             if msg is not None:
                 last_data = time.monotonic()
-                if isinstance(msg, TimeTagBatch):
-                    first, n, tags = self._take_contiguous(pipe, msg)
+                run = type(msg) is QueuedRun
+                if run or isinstance(msg, TimeTagBatch):
+                    if run:
+                        self._held = msg.held
+                        first, n, tags = msg.first_round, msg.n_rounds, msg.tags
+                        now, record = time.time_ns(), pipe.latency.record
+                        for t in msg.t_send_ns:
+                            record("receive", max(0, now - t))
+                    else:
+                        first, n, tags = self._take_contiguous(pipe, msg)
                     t_arr = time.perf_counter_ns()
                     fb = pipe.on_batch(first, n, tags, t_arr)
                     t_send = time.perf_counter_ns()

@@ -153,8 +153,10 @@ class ControllerPipeline:
         self._s_reset()
         self.expected_round = 0
         self.decoded_rounds = 0  # rounds decoded by the last on_batch / on_switch_answer call
-        self._buf_out: list[np.ndarray] = []
-        self._buf_flags: list[np.ndarray] = []
+        # Rounds ingested but not decoded yet: rows [0, _buf_rounds) of two (capacity, slots) arrays that
+        # ingest writes into directly (a one-round message costs no allocation and a block no concatenation).
+        self._buf_o = np.zeros((0, 0), dtype=np.uint8)
+        self._buf_f = np.zeros((0, 0), dtype=np.uint8)
         self._buf_start = 0  # first round held in the buffer
         self._buf_rounds = 0
         self._pending: SwitchRequest | None = None
@@ -247,7 +249,7 @@ class ControllerPipeline:
         if accepted:
             # What is still buffered before the switch is a partial block the device cut short: unusable.
             self.stats.rounds_discarded += self._buf_rounds
-            self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
+            self._buf_rounds = 0
             self.code = self._code_for(req.spec, req.apply_at_round)
             self._s_reset()
         held, self._held = self._held, []
@@ -291,23 +293,36 @@ class ControllerPipeline:
 
     def _ingest(self, first_round: int, n_rounds: int, tags: np.ndarray) -> None:
         """Ingest rounds [first_round, first_round + n_rounds) with the current code into the buffer."""
-        res = self.code.ingest(tags, first_round, n_rounds)
-        self.stats.stray_tags += res.stray_tags
-        self.stats.missed_events += res.missed_events
-        self.stats.incomplete_rounds += res.incomplete_rounds
-        if not self._buf_rounds:
+        ingest = self.code.ingest
+        k = self._buf_rounds
+        o, f = self._buf_o, self._buf_f
+        if o.shape[0] < k + n_rounds or o.shape[1] != ingest.n_slots:
+            o, f = self._grow(k + n_rounds, ingest.n_slots)
+        stray, missed, incomplete = ingest.into(tags, first_round, o[k : k + n_rounds], f[k : k + n_rounds])
+        st = self.stats
+        st.stray_tags += stray
+        st.missed_events += missed
+        st.incomplete_rounds += incomplete
+        if not k:
             self._buf_start = first_round
-        self._buf_out.append(res.outcomes)
-        self._buf_flags.append(res.flags)
-        self._buf_rounds += n_rounds
+        self._buf_rounds = k + n_rounds
+
+    def _grow(self, rounds: int, n_slots: int) -> tuple[np.ndarray, np.ndarray]:
+        """Room for `rounds` buffered rounds of `n_slots` slots (the held rounds kept; a new code has none)."""
+        k = self._buf_rounds if self._buf_o.shape[1] == n_slots else 0
+        cap = max(rounds, 2 * self._buf_o.shape[0], 64)
+        o = np.empty((cap, n_slots), dtype=np.uint8)
+        f = np.empty((cap, n_slots), dtype=np.uint8)
+        if k:
+            o[:k] = self._buf_o[:k]
+            f[:k] = self._buf_f[:k]
+        self._buf_o, self._buf_f = o, f
+        return o, f
 
     def record_sent(self, t_arrival_ns: int, t_sent_ns: int, rounds: int) -> None:
         """Record end-to-end latency of a batch's rounds (arrival of its last event -> feedback sent)."""
         e2e = t_sent_ns - t_arrival_ns
-        if rounds <= 1:
-            self.latency.record("end_to_end", float(e2e))
-        else:
-            self.latency.record("end_to_end", np.full(rounds, float(e2e)))
+        self.latency.record("end_to_end", float(e2e), rounds)
         b = self.latency.budget
         if b is None:
             return
@@ -335,13 +350,12 @@ class ControllerPipeline:
             self.code.streaming.abandon_block()
             self._s_reset()
         self.stats.rounds_discarded += self._buf_rounds
-        self._buf_out, self._buf_flags, self._buf_rounds = [], [], 0
+        self._buf_rounds = 0
 
     def _buffered(self) -> tuple[np.ndarray, np.ndarray]:
-        """Outcomes and flags of every buffered round, as two (rounds, slots) arrays."""
-        if len(self._buf_out) == 1:
-            return self._buf_out[0], self._buf_flags[0]
-        return np.concatenate(self._buf_out), np.concatenate(self._buf_flags)
+        """Outcomes and flags of every buffered round, as two (rounds, slots) views of the buffer."""
+        k = self._buf_rounds
+        return self._buf_o[:k], self._buf_f[:k]
 
     def _aligned(self, outs: np.ndarray, flags: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, int]:
         """Drop buffered rounds before the code's next block boundary (after a gap they are unusable)."""
@@ -355,9 +369,11 @@ class ControllerPipeline:
 
     def _keep(self, outs: np.ndarray, flags: np.ndarray, start: int) -> None:
         """Keep the rounds not consumed yet (starting at round `start`) as the buffer."""
-        self._buf_out = [outs] if len(outs) else []
-        self._buf_flags = [flags] if len(flags) else []
-        self._buf_rounds = len(outs)
+        k = len(outs)
+        if k and outs.ctypes.data != self._buf_o.ctypes.data:  # a view of later rows: move them to the front
+            self._buf_o[:k] = outs
+            self._buf_f[:k] = flags
+        self._buf_rounds = k
         self._buf_start = start
 
     def _drain_blocks(self, limit_round: int | None) -> list:

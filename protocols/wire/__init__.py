@@ -37,7 +37,7 @@ from protocols.wire.missed import DropLedger
 from protocols.wire.rejections import FrameRejected, RejectReason, VersionMismatch
 from protocols.wire.security import Curve, KeyPair, check_address, is_loopback, load_keypair, load_public_key, make_keypair
 from protocols.wire.session import ControlSession, SessionConfig, SessionState
-from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender, ipc_address
+from protocols.wire.transport import LOOPBACK, ControlEndpoint, DataReceiver, DataSender, QueuedRun, ipc_address
 
 __all__ = [
     "code_from_wire",
@@ -60,6 +60,7 @@ __all__ = [
     "ControlSession",
     "Curve",
     "DataReceiver",
+    "QueuedRun",
     "DataSender",
     "DropLedger",
     "Error",

@@ -216,13 +216,15 @@ _NO_TAGS.flags.writeable = False
 
 @dataclasses.dataclass(frozen=True)
 class QueuedRun:
-    """What `DataReceiver.take_run` took: the joined records of `n_rounds` consecutive rounds, each batch's
-    send stamp (ns since the epoch, in arrival order), and the message that ended the run, if any."""
+    """What `DataReceiver.take_run` took: the joined records of `n_rounds` consecutive rounds from
+    `first_round`, each batch's send stamp (ns since the epoch, in arrival order), and the message that ended
+    the run, if any."""
 
     tags: np.ndarray
     n_rounds: int
     t_send_ns: list[int]
     held: Message | None
+    first_round: int = 0
 
 
 class DataReceiver:
@@ -260,10 +262,39 @@ class DataReceiver:
         `decode` checks it (native.timetag_batch_fields) without building the message. Anything else takes
         the usual path: rejections are counted and skipped, and accounting is the same either way.
         """
+        return self._take(next_round, max_rounds, [], [], 0)
+
+    def recv_run(self, max_rounds: int, timeout_ms: int = 1000) -> QueuedRun | Message | None:
+        """The next valid message, or None after `timeout_ms`; a small time-tag batch comes as a QueuedRun
+        joined with the batches queued behind it that continue its rounds (as `take_run` takes them).
+
+        The real-time loop's receive: one call from a one-round message's arrival to its records, with no
+        message built for it."""
+        deadline = time.monotonic() + timeout_ms / 1000
+        left = timeout_ms
+        sock = self._sock
+        while True:
+            if left != self._rcvtimeo:
+                sock.setsockopt(_RCVTIMEO, left)
+                self._rcvtimeo = left
+            try:
+                frame = sock.recv(copy=False)
+            except zmq.Again:
+                return None
+            fields = timetag_batch_fields(frame.bytes, self.codec.limits) if len(frame) < self.codec.zero_copy_min_bytes else None
+            if fields is not None and 0 < fields[3] <= max_rounds:
+                seq, t_send_ns, first_round, n_rounds, tags = fields
+                self.codec.accepted += 1
+                self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
+                return self._take(first_round, max_rounds, [tags], [t_send_ns], n_rounds)
+            if (msg := self._accept(frame)) is not None:
+                return msg
+            left = max(0, int((deadline - time.monotonic()) * 1000))  # after a rejected frame: what is left
+
+    def _take(self, first_round: int, max_rounds: int, records: list[Any], sent: list[int], rounds: int) -> QueuedRun:
+        """take_run from a run already holding `records` (`rounds` rounds from `first_round`)."""
         sock, limits, small = self._sock, self.codec.limits, self.codec.zero_copy_min_bytes
-        records: list[Any] = []
-        sent: list[int] = []
-        rounds = 0
+        next_round = first_round + rounds
         held: Message | None = None
         while rounds < max_rounds and sock.get(_EVENTS) & _POLLIN:
             try:
@@ -279,11 +310,11 @@ class DataReceiver:
                 if type(msg) is not TimeTagBatch:
                     held = msg
                     break
-                seq, t_send_ns, first_round, n_rounds, tags = (msg.seq, msg.t_send_ns, msg.first_round, msg.n_rounds,
+                seq, t_send_ns, batch_first, n_rounds, tags = (msg.seq, msg.t_send_ns, msg.first_round, msg.n_rounds,
                                                                msg.tags.view(np.uint8))
             else:
-                seq, t_send_ns, first_round, n_rounds, tags = fields
-            if first_round != next_round + rounds or not n_rounds or rounds + n_rounds > max_rounds:
+                seq, t_send_ns, batch_first, n_rounds, tags = fields
+            if batch_first != next_round or not n_rounds or rounds + n_rounds > max_rounds:
                 held = msg if msg is not None else self._accept(frame)  # wanted as a message: built as usual
                 break
             if msg is None:  # taken without a message: accounted here as _accept would
@@ -292,11 +323,12 @@ class DataReceiver:
             records.append(tags)
             sent.append(t_send_ns)
             rounds += n_rounds
+            next_round += n_rounds
         if not records:
-            return QueuedRun(_NO_TAGS, 0, sent, held)
-        tags_out = np.frombuffer(b"".join(records), TIMETAG_DTYPE)
+            return QueuedRun(_NO_TAGS, 0, sent, held, first_round)
+        tags_out = np.frombuffer(records[0] if len(records) == 1 else b"".join(records), TIMETAG_DTYPE)
         tags_out.flags.writeable = False
-        return QueuedRun(tags_out, rounds, sent, held)
+        return QueuedRun(tags_out, rounds, sent, held, first_round)
 
     def recv(self, timeout_ms: int = 1000) -> Message | None:
         """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""

@@ -92,3 +92,26 @@ def test_bad_inputs_are_rejected_with_what_was_expected():
         dual_rail_map([0, 1, 2], 10_000, 6_000, 2_000)
     with pytest.raises(ConfigError, match="own non-negative channel"):
         ChannelMap(np.array([0, 1]), np.array([[0, 1], [1, 2]]), np.array([5000, 5000]), PERIOD, WINDOW)
+
+
+def test_ingest_into_the_callers_rows_matches_a_fresh_result_and_refuses_wrong_arrays():
+    rng = np.random.default_rng(11)
+    cm = dual_rail_map(np.arange(6), PERIOD, 20_000, WINDOW)
+    outcomes = rng.integers(0, 2, size=(9, 6)).astype(np.uint8)
+    lost = rng.random((9, 6)) < 0.2
+    tags = _encode(cm, outcomes, lost, rng, first_round=30)
+    tags = np.concatenate([tags, _tags([(RecordType.TAG, 99, 30 * PERIOD + 5, 0)])])  # one stray
+    ingest = Ingest(cm)
+    ref = ingest(tags, 30, 9)
+    buf_o = np.full((12, 6), 7, np.uint8)
+    buf_f = np.full((12, 6), 7, np.uint8)
+    counts = ingest.into(tags, 30, buf_o[2:11], buf_f[2:11])
+    assert counts == (ref.stray_tags, ref.missed_events, ref.incomplete_rounds) == (1, 0, 0)
+    assert np.array_equal(buf_o[2:11], ref.outcomes) and np.array_equal(buf_f[2:11], ref.flags)
+    assert (buf_o[[0, 1, 11]] == 7).all() and (buf_f[[0, 1, 11]] == 7).all()  # rows outside untouched
+    with pytest.raises(DecodeError, match=r"uint8 \(rounds, 6\)"):
+        ingest.into(tags, 30, buf_o[:, :5], buf_f[:, :5])
+    with pytest.raises(DecodeError, match="uint8"):
+        ingest.into(tags, 30, buf_o.astype(np.int16), buf_f)
+    with pytest.raises(DecodeError, match="first_round"):
+        ingest.into(tags, -1, buf_o, buf_f)

@@ -44,3 +44,23 @@ def test_budget_files_load_and_bad_ones_are_rejected(tmp_path):
     bad.write_text("name: x\ndeadline_us: -5\np50_us: 1\np99_us: 2\nmax_deadline_miss_fraction: 0\n")
     with pytest.raises(ConfigError, match="deadline_us"):
         load_budget(bad)
+
+
+def test_scalars_recorded_in_bulk_bin_as_one_by_one_and_count_misses():
+    b = LatencyBudget(name="t", deadline_us=50, p50_us=20, p99_us=45, max_deadline_miss_fraction=0.01)
+    rng = np.random.default_rng(4)
+    d = rng.lognormal(mean=np.log(30_000), sigma=0.6, size=9000)
+    weights = rng.integers(1, 7, size=d.size)
+    t = LatencyTracker(budget=b)
+    ref = Histogram()
+    for x, w in zip(d, weights):
+        t.record("end_to_end", float(x), int(w))  # crosses the bulk-binning threshold twice
+        t.record("ingest", int(x) // 10)
+        for _ in range(w):
+            ref.add(float(x))
+    assert t.deadline_misses == int(weights[d > 50_000].sum())
+    e2e = t.stages["end_to_end"]
+    assert np.array_equal(e2e.counts, ref.counts) and e2e.total == ref.total == weights.sum()
+    assert e2e.max_ns == ref.max_ns
+    s = t.summary_us()
+    assert s["ingest"]["count"] == d.size and s["end_to_end"]["p50"] == ref.quantile_ns(0.5) / 1e3

@@ -23,6 +23,7 @@ from protocols.wire import (
     DataSender,
     ErrorCode,
     FeedbackCommand,
+    QueuedRun,
     Refuse,
     Role,
     SessionConfig,
@@ -338,7 +339,7 @@ def test_take_run_joins_queued_batches_as_taking_them_one_by_one_would(ctx, tmp_
     assert timetag_batch_fields(canonical, DEFAULT_LIMITS) is not None
     assert decode(frames[4]) == decode(canonical)  # the generic path accepts what the shortcut leaves to it
     receivers, pushers = [], []
-    for name in ("run", "one_by_one"):
+    for name in ("run", "one_by_one", "recv_run"):
         push = ctx.socket(zmq.PUSH)
         push.bind(f"ipc://{tmp_path}/{name}")
         rx = DataReceiver(ctx, f"ipc://{tmp_path}/{name}")
@@ -350,7 +351,7 @@ def test_take_run_joins_queued_batches_as_taking_them_one_by_one_would(ctx, tmp_
             for f in frames:
                 push.send(f)
         time.sleep(0.3)  # all queued at the receivers
-        run_rx, ref_rx = receivers
+        run_rx, ref_rx, recv_run_rx = receivers
         first = run_rx.recv(2000)
         assert first.first_round == 0
         run = run_rx.take_run(1, 100)
@@ -367,11 +368,55 @@ def test_take_run_joins_queued_batches_as_taking_them_one_by_one_would(ctx, tmp_
         assert dict(run_rx.stats) == dict(ref_rx.stats)  # batches, records, rejected, seq gaps: all alike
         assert run_rx.stats["rejected"] == 1 and run_rx.stats["batches"] == 8
         assert (run_rx.codec.accepted, run_rx.codec.total_rejected) == (ref_rx.codec.accepted, ref_rx.codec.total_rejected)
+
+        # recv_run: the first batch and the run behind it in one call, as recv then take_run give them.
+        both = recv_run_rx.recv_run(100, 2000)
+        assert isinstance(both, QueuedRun) and (both.first_round, both.n_rounds) == (0, 7)
+        assert both.tags.tobytes() == np.concatenate([m.tags for m in ref[:6]]).tobytes()
+        assert both.t_send_ns == [m.t_send_ns for m in ref[:6]] and not both.tags.flags.writeable
+        assert isinstance(both.held, TimeTagBatch) and both.held.first_round == 8
+        nxt = recv_run_rx.recv_run(100, 2000)
+        assert isinstance(nxt, QueuedRun) and (nxt.first_round, nxt.n_rounds, nxt.held) == (9, 1, None)
+        assert nxt.tags.tobytes() == ref[7].tags.tobytes()
+        assert recv_run_rx.recv_run(100, 50) is None  # nothing more: None after the timeout
+        assert dict(recv_run_rx.stats) == dict(ref_rx.stats)
+        assert recv_run_rx.codec.accepted == ref_rx.codec.accepted
     finally:
         for s in (*pushers,):
             s.close(0)
         for rx in receivers:
             rx.close()
+
+
+def test_recv_run_hands_over_what_starts_no_run_as_a_message(ctx, tmp_path):
+    from protocols.wire import SyndromeFrame
+
+    rng = np.random.default_rng(7)
+    push = ctx.socket(zmq.PUSH)
+    push.bind(f"ipc://{tmp_path}/data")
+    rx = DataReceiver(ctx, f"ipc://{tmp_path}/data")
+    try:
+        bits = np.zeros((1, 1), np.uint8)
+        frames = [
+            encode(SyndromeFrame(first_round=0, n_rounds=1, n_measurements=4, measurements=bits, erasures=bits,
+                                 seq=0, t_send_ns=0)),
+            encode(TimeTagBatch(first_round=1, n_rounds=1, tags=tags_for(1, 3000, rng), seq=1, t_send_ns=0)),  # large
+            encode(TimeTagBatch(first_round=2, n_rounds=8, tags=tags_for(2, 40, rng), seq=2, t_send_ns=0)),  # > max
+            b"\x00\x01",  # junk: counted and skipped
+            encode(TimeTagBatch(first_round=10, n_rounds=1, tags=tags_for(10, 40, rng), seq=3, t_send_ns=7)),
+        ]
+        time.sleep(0.2)
+        for f in frames:
+            push.send(f)
+        got = [rx.recv_run(4, 2000) for _ in range(4)]
+        assert isinstance(got[0], SyndromeFrame)
+        assert isinstance(got[1], TimeTagBatch) and got[1].first_round == 1 and len(got[1].tags) == 3000
+        assert isinstance(got[2], TimeTagBatch) and (got[2].first_round, got[2].n_rounds) == (2, 8)
+        assert isinstance(got[3], QueuedRun) and (got[3].first_round, got[3].n_rounds, got[3].t_send_ns) == (10, 1, [7])
+        assert rx.stats["rejected"] == 1 and rx.stats["batches"] == 3 and rx.stats["frames"] == 1
+    finally:
+        push.close(0)
+        rx.close()
 
 
 @pytest.mark.parametrize("ender", ["max_rounds", "no_rounds", "syndrome_frame", "nothing_queued"])
