@@ -10,6 +10,9 @@ ROUTER <- DEALER back) with frames of the same sizes as ours, to a child process
 `controller_us_p50` is the controller's own end-to-end figure (arrival of the round -> feedback sent).
 `pingpong_block_pattern_us_p50` is context: the same bare exchange with our message pattern (a block's frames
 sent back to back, the last one answered), i.e. what the transport alone costs for this pattern.
+The controller runs as a lab runs a real-time controller on a core of its own: `controller.busy_poll_us` =
+BUSY_POLL_US (it looks for the next batch that long before sleeping; `latency_busy_poll_us` reports it).
+`latency_sleeping_us_p50` is context: the same loop with the controller sleeping in its receive at once.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from protocols.wire import (  # noqa: E402
 
 BLOCKS = 400
 WARMUP = 40
+BUSY_POLL_US = 300  # longer than the controller's wait from its feedback to the next block's first round
 
 
 def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int) -> None:
@@ -95,11 +99,11 @@ def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1) -> np.ndarr
     return out
 
 
-def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
+def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: float = BUSY_POLL_US) -> dict:
     """Reaction times (us) of the real controller process to one-round messages, d=5."""
     cfg = yaml.safe_load((ROOT / "configs/default.yaml").read_text())
     cfg["code"].update(distance=5, rounds=5)
-    cfg["controller"].update(decoder=decoder, policy={})
+    cfg["controller"].update(decoder=decoder, policy={}, busy_poll_us=busy_poll_us)
     cfg["emulator"]["device"] = str(ROOT / cfg["emulator"]["device"])
     cfg["controller"]["budget"] = str(ROOT / cfg["controller"]["budget"])
     tmp = tempfile.mkdtemp(prefix="quantacore-bench-")
@@ -174,6 +178,7 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure") -> dict:
 def latency_metrics(blocks: int = BLOCKS) -> dict:
     """latency_us_p50/p99 of the loop and pingpong_us_p50 of bare pyzmq, same run, same frame sizes."""
     ours = loop_latency(blocks)
+    sleeping = loop_latency(blocks // 2, busy_poll_us=0)
     pp = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 2000)
     pattern = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 1000, burst=ours["frames_per_block"])
     lat = ours["latencies"]
@@ -184,6 +189,8 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
         "latency_over_pingpong": round(float(np.percentile(lat, 50) / np.percentile(pp, 50)), 3),
         "controller_us_p50": round(float(ours["controller_us_p50"]), 1),
         "pingpong_block_pattern_us_p50": round(float(np.percentile(pattern, 50)), 1),
+        "latency_busy_poll_us": BUSY_POLL_US,
+        "latency_sleeping_us_p50": round(float(np.percentile(sleeping["latencies"], 50)), 1),
         "latency_blocks": len(lat),
         "latency_code": "rotated_surface d=5, 5 rounds + readout per block, one round per message",
         "latency_decoder": "erasure-aware (default config)",

@@ -23,6 +23,7 @@ DATA_PATH_HWM = 4
 #: Heartbeats: a Python controller may be busy for a second (a decoder built for a new code); allow for it.
 HEARTBEAT_MS = 1000
 MISSED_HEARTBEATS = 5
+CONTROL_SERVICE_NS = 1_000_000  # the control path is serviced at least this often, however busy the data path
 MAX_COALESCED_ROUNDS = 4096  # rounds of queued batches taken in one pass (bounds the first one's wait)
 from policies import build_policy
 from protocols.affinity import available_cpus, pin_process
@@ -225,11 +226,13 @@ class ControllerProcess:
             pipe.prepare(spec)
         bye = False
         last_data = time.monotonic()
+        serviced = 0
+        busy_poll_ns = int(self.cfg.controller.busy_poll_us * 1000)
         t_start = time.perf_counter()
         while pipe.expected_round < self.rounds:
             msg, self._held = self._held, None
             if msg is None:
-                msg = self.data.recv_run(MAX_COALESCED_ROUNDS, timeout_ms=20)
+                msg = self.data.recv_run(MAX_COALESCED_ROUNDS, 20, busy_poll_ns)
             if msg is not None:
                 last_data = time.monotonic()
                 run = type(msg) is QueuedRun
@@ -253,7 +256,13 @@ class ControllerProcess:
                         # event they needed arrived with this batch.
                         pipe.record_sent(t_arr, time.perf_counter_ns(), pipe.decoded_rounds)
                     self.control.session.last_round = pipe.expected_round - 1
-            bye |= self._on_control(pipe, self.control.poll(0))
+            now = time.monotonic_ns()
+            if msg is None or self.switches or now - serviced >= CONTROL_SERVICE_NS or not self.data.queued():
+                # While rounds wait on the data path, acknowledgements of frame updates (bookkeeping) wait up
+                # to CONTROL_SERVICE_NS for them: handling one costs more than a round. A switch's answer
+                # does not wait (rounds are held for it), nor do heartbeats (they have ms granularity).
+                serviced = now
+                bye |= self._on_control(pipe, self.control.poll(0))
             if msg is None and (bye or time.monotonic() - last_data > idle_timeout_s):
                 break
         # Answers to commands still in flight.

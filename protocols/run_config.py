@@ -79,6 +79,11 @@ class ControllerSection(StrictModel):
     policy: dict = Field(default_factory=dict, description="policy config; 'kind' picks it (default density_rule)")
     policy_window_blocks: int = Field(default=200, ge=1, le=10**9)
     cpus: CpuList | None = None
+    busy_poll_us: float = Field(
+        default=0, ge=0, le=1e6,
+        description="look for the next batch this long before sleeping on the data path: a core spent on "
+                    "waiting buys a wake-up without the scheduler's delay (for a controller on its own core)",
+    )
 
     _cpus_unique = pydantic.field_validator("cpus")(_unique_cpus)
 

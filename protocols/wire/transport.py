@@ -36,6 +36,7 @@ CONTROL_HWM = 1000
 _TICK_NS = 1_000_000
 _NOBLOCK, _SNDMORE, _RCVTIMEO = int(zmq.NOBLOCK), int(zmq.SNDMORE), int(zmq.RCVTIMEO)  # plain ints: enum ops cost µs
 _EVENTS, _POLLOUT, _POLLIN = int(zmq.EVENTS), int(zmq.POLLOUT), int(zmq.POLLIN)
+_sched_yield = getattr(os, "sched_yield", lambda: None)  # not on every platform
 _TIMED_OUT = SessionState.TIMED_OUT  # enum members read through their class cost ~0.2 µs each
 
 
@@ -241,6 +242,10 @@ class DataReceiver:
         self._expect_seq: int | None = None
         self._expect_round: int | None = None
 
+    def queued(self) -> bool:
+        """True when a frame is waiting to be received (never waits)."""
+        return bool(self._sock.get(_EVENTS) & _POLLIN)
+
     def take_queued(self) -> Message | None:
         """The next valid message if one is already queued, else None at once (never waits)."""
         while self._sock.get(_EVENTS) & _POLLIN:
@@ -264,15 +269,23 @@ class DataReceiver:
         """
         return self._take(next_round, max_rounds, [], [], 0)
 
-    def recv_run(self, max_rounds: int, timeout_ms: int = 1000) -> QueuedRun | Message | None:
+    def recv_run(self, max_rounds: int, timeout_ms: int = 1000, busy_poll_ns: int = 0) -> QueuedRun | Message | None:
         """The next valid message, or None after `timeout_ms`; a small time-tag batch comes as a QueuedRun
         joined with the batches queued behind it that continue its rounds (as `take_run` takes them).
+        With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it)
+        before sleeping in the receive.
 
         The real-time loop's receive: one call from a one-round message's arrival to its records, with no
         message built for it."""
+        sock = self._sock
+        if busy_poll_ns and not sock.get(_EVENTS) & _POLLIN:
+            # A thread woken from a blocking receive waits for the scheduler and then runs on cold caches:
+            # on a loaded 2-core host that costs more than the work of a round (see bench/loop_latency.py).
+            end = time.perf_counter_ns() + min(busy_poll_ns, timeout_ms * 1_000_000)
+            while not sock.get(_EVENTS) & _POLLIN and time.perf_counter_ns() < end:
+                _sched_yield()
         deadline = time.monotonic() + timeout_ms / 1000
         left = timeout_ms
-        sock = self._sock
         while True:
             if left != self._rcvtimeo:
                 sock.setsockopt(_RCVTIMEO, left)

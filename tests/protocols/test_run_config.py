@@ -38,3 +38,6 @@ def test_bad_run_configs_name_the_field(tmp_path):
     bad.write_text(text.replace("gate_depolarizing: 0.00235", "gate_depolarizing: 1.5"))
     with pytest.raises(ConfigError, match="controller.belief.gate_depolarizing"):
         load_run_config(bad)
+    bad.write_text(text.replace("decoder: erasure", "decoder: erasure\n  busy_poll_us: -1"))
+    with pytest.raises(ConfigError, match="controller.busy_poll_us"):
+        load_run_config(bad)

@@ -379,6 +379,9 @@ def test_take_run_joins_queued_batches_as_taking_them_one_by_one_would(ctx, tmp_
         assert isinstance(nxt, QueuedRun) and (nxt.first_round, nxt.n_rounds, nxt.held) == (9, 1, None)
         assert nxt.tags.tobytes() == ref[7].tags.tobytes()
         assert recv_run_rx.recv_run(100, 50) is None  # nothing more: None after the timeout
+        t0 = time.monotonic()
+        assert recv_run_rx.recv_run(100, 50, busy_poll_ns=10**10) is None  # the look ends with the timeout
+        assert time.monotonic() - t0 < 5
         assert dict(recv_run_rx.stats) == dict(ref_rx.stats)
         assert recv_run_rx.codec.accepted == ref_rx.codec.accepted
     finally:
@@ -406,9 +409,8 @@ def test_recv_run_hands_over_what_starts_no_run_as_a_message(ctx, tmp_path):
             encode(TimeTagBatch(first_round=10, n_rounds=1, tags=tags_for(10, 40, rng), seq=3, t_send_ns=7)),
         ]
         time.sleep(0.2)
-        for f in frames:
-            push.send(f)
-        got = [rx.recv_run(4, 2000) for _ in range(4)]
+        threading.Timer(0.05, lambda: [push.send(f) for f in frames]).start()  # arrives while it looks
+        got = [rx.recv_run(4, 2000, busy_poll_ns=2_000_000_000) for _ in range(4)]
         assert isinstance(got[0], SyndromeFrame)
         assert isinstance(got[1], TimeTagBatch) and got[1].first_round == 1 and len(got[1].tags) == 3000
         assert isinstance(got[2], TimeTagBatch) and (got[2].first_round, got[2].n_rounds) == (2, 8)
