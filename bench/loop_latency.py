@@ -11,14 +11,17 @@ ROUTER <- DEALER back) with frames of the same sizes as ours, to a child process
 `pingpong_block_pattern_us_p50` is context: the same bare exchange with our message pattern (a block's frames
 sent back to back, the last one answered), i.e. what the transport alone costs for this pattern.
 The controller runs as a lab runs a real-time controller on a core of its own: `controller.busy_poll_us` =
-BUSY_POLL_US (it looks for the next batch that long before sleeping; `latency_busy_poll_us` reports it).
-`latency_sleeping_us_p50` is context: the same loop with the controller sleeping in its receive at once.
+BUSY_POLL_US (it looks for the next batch that long before sleeping; `latency_busy_poll_us` reports it), and
+the ping-pong's echo, which stands where the controller stands, waits the same way; the device side of both
+sleeps in its receive. `latency_sleeping_us_p50` and `pingpong_sleeping_us_p50` are context: both exchanges
+with every side sleeping in its receive at once.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,7 +59,7 @@ WARMUP = 40
 BUSY_POLL_US = 300  # longer than the controller's wait from its feedback to the next block's first round
 
 
-def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int) -> None:
+def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int, busy_poll_us: float) -> None:
     ctx = zmq.Context()
     pull = ctx.socket(zmq.PULL)
     pull.connect(ping_addr)
@@ -64,14 +67,19 @@ def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int) -
     dealer.connect(pong_addr)
     reply = b"x" * reply_size
     dealer.send(b"hello")
+    spin_ns = int(busy_poll_us * 1000)
     for _ in range(n):
         for _ in range(burst):
+            if spin_ns:  # the controller's discipline (controller.busy_poll_us): look, then sleep
+                end = time.perf_counter_ns() + spin_ns
+                while not pull.get(zmq.EVENTS) & zmq.POLLIN and time.perf_counter_ns() < end:
+                    os.sched_yield()
             pull.recv()
         dealer.send(reply)
     ctx.destroy(0)
 
 
-def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1) -> np.ndarray:
+def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1, busy_poll_us: float = 0) -> np.ndarray:
     """Round trips (us) of a bare PUSH->PULL ping and DEALER->ROUTER pong with a child process. With `burst`
     > 1 each ping is the last of `burst` frames sent back to back (the echo answers the last one), timed from
     that last frame: the message pattern of a block of one-round messages, with no work on either side."""
@@ -81,7 +89,7 @@ def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1) -> np.ndarr
     pp = push.bind_to_random_port("tcp://127.0.0.1")
     rp = router.bind_to_random_port("tcp://127.0.0.1")
     child = mp.get_context("spawn").Process(
-        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n, burst)
+        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n, burst, busy_poll_us)
     )
     child.start()
     peer, _ = router.recv_multipart()
@@ -179,8 +187,10 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
     """latency_us_p50/p99 of the loop and pingpong_us_p50 of bare pyzmq, same run, same frame sizes."""
     ours = loop_latency(blocks)
     sleeping = loop_latency(blocks // 2, busy_poll_us=0)
-    pp = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 2000)
-    pattern = pingpong(ours["round_frame_bytes"], ours["feedback_frame_bytes"], 1000, burst=ours["frames_per_block"])
+    sizes = (ours["round_frame_bytes"], ours["feedback_frame_bytes"])
+    pp = pingpong(*sizes, 2000, busy_poll_us=BUSY_POLL_US)
+    pattern = pingpong(*sizes, 1000, burst=ours["frames_per_block"], busy_poll_us=BUSY_POLL_US)
+    pp_sleeping = pingpong(*sizes, 1000)
     lat = ours["latencies"]
     return {
         "latency_us_p50": round(float(np.percentile(lat, 50)), 1),
@@ -191,6 +201,7 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
         "pingpong_block_pattern_us_p50": round(float(np.percentile(pattern, 50)), 1),
         "latency_busy_poll_us": BUSY_POLL_US,
         "latency_sleeping_us_p50": round(float(np.percentile(sleeping["latencies"], 50)), 1),
+        "pingpong_sleeping_us_p50": round(float(np.percentile(pp_sleeping, 50)), 1),
         "latency_blocks": len(lat),
         "latency_code": "rotated_surface d=5, 5 rounds + readout per block, one round per message",
         "latency_decoder": "erasure-aware (default config)",
