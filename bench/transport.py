@@ -8,7 +8,12 @@ child process receives (data path) or answers (control path), as the emulator an
   PUSH/PULL that sends a prebuilt frame of the same size (copy=False on both ends). Target >= 0.8.
 - `rtt_overhead_us_p50`: p50 of FeedbackCommand -> CommandAck through two ControlEndpoints (DEALER/ROUTER,
   handshake done, session logic on both sides) minus p50 of a bare DEALER/ROUTER ping-pong of frames of the
-  same sizes. Target <= 20.
+  same sizes. Target <= 20. Every receive of both exchanges, on both sides, waits the same way: it looks
+  for its frame for up to BUSY_POLL_US before sleeping (`ControlEndpoint.poll(..., busy_poll_ns)`; the bare
+  sockets poll ZMQ_EVENTS), as a real-time control path runs on cores of its own (an FPGA never sleeps).
+- `rtt_overhead_sleeping_us_p50`: context, the same pairs with every receive sleeping at once. A thread
+  woken from a blocking receive on a loaded 2-core host runs late and on cold caches, and pays that for
+  each of our Python steps, so this difference grows with the host's wake-up cost, not with the protocol.
 - `encode_us` / `decode_us`: per message for the small messages (golden vectors), in this process, best of 5.
 Bare and ours are measured by turns (`--repeats` pairs, the same child processes); the ratio and the
 difference are medians over pairs, which cancels most of the load of a shared machine.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import time
@@ -52,6 +58,7 @@ from protocols.wire.golden import golden_messages  # noqa: E402
 BATCH = 65536
 WARMUP = 5
 DISTINCT = 16  # distinct batches cycled through by both paths
+BUSY_POLL_US = 300  # how long each receive of the round trips looks for its frame before sleeping
 HWM = 16  # batches queued per direction on both paths
 CODE = CodeSpec(family="rotated_surface", distance=5, rounds=5, basis="Z")
 
@@ -97,6 +104,14 @@ def _session(role: Role, name: str) -> ControlSession:
                                         clock_hz=1e6, epoch_ns=0, heartbeat_ms=500))
 
 
+def _look(sock: zmq.Socket, busy_poll_ns: int) -> None:
+    """Look for a frame for up to `busy_poll_ns` before the receive that follows (busy poll)."""
+    if busy_poll_ns:
+        end = time.perf_counter_ns() + busy_poll_ns
+        while not sock.get(zmq.EVENTS) & zmq.POLLIN and time.perf_counter_ns() < end:
+            os.sched_yield()
+
+
 def _child_responder(reply_size: int, conn) -> None:
     ctx = zmq.Context()
     bare = ctx.socket(zmq.ROUTER)
@@ -106,18 +121,19 @@ def _child_responder(reply_size: int, conn) -> None:
     conn.send((f"tcp://127.0.0.1:{port}", dev.address))
     reply = bytes(reply_size)
     while (job := conn.recv()) is not None:
-        which, n = job
+        which, n, spin = job
         if which == "handshake":
             while not dev.session.established:
                 dev.poll(100)
         elif which == "bare":
             for _ in range(n):
+                _look(bare, spin)
                 ident, _frame = bare.recv_multipart()
                 bare.send_multipart([ident, reply])
         else:
             done = 0
             while done < n:
-                for m in dev.poll(1000):
+                for m in dev.poll(1000, spin):
                     if isinstance(m, FeedbackCommand):
                         now = time.monotonic_ns()
                         dev.send(dev.session.acknowledge(m.command_id, CommandStatus.APPLIED, m.apply_at_round, now))
@@ -189,8 +205,11 @@ def throughput_pairs(ctx: zmq.Context, tags: list[np.ndarray], n: int, repeats: 
     return out
 
 
-def rtt_pairs(ctx: zmq.Context, request_size: int, reply_size: int, n: int, repeats: int) -> tuple[list[float], list[float]]:
-    """p50 round trips (us): bare DEALER/ROUTER ping-pong and FeedbackCommand -> CommandAck, by turns."""
+def rtt_pairs(ctx: zmq.Context, request_size: int, reply_size: int, n: int, repeats: int,
+              busy_poll_us: float = 0) -> tuple[list[float], list[float]]:
+    """p50 round trips (us): bare DEALER/ROUTER ping-pong and FeedbackCommand -> CommandAck, by turns; with
+    `busy_poll_us`, every receive on both sides of both looks for its frame that long before sleeping."""
+    spin = int(busy_poll_us * 1000)
     a, b = mp.Pipe()
     p = mp.get_context("spawn").Process(target=_child_responder, args=(reply_size, b))
     p.start()
@@ -202,28 +221,29 @@ def rtt_pairs(ctx: zmq.Context, request_size: int, reply_size: int, n: int, repe
     req = bytes(request_size)
     action = SetParameter(name="pump_power_mw", value=2.5)
     bare_p50, wire_p50 = [], []
-    a.send(("handshake", 0))
+    a.send(("handshake", 0, 0))
     ctl.start()
     while not ctl.session.established:
         ctl.poll(100)
     a.recv()
     for _ in range(repeats):
-        a.send(("bare", n + 100))
+        a.send(("bare", n + 100, spin))
         out = []
         for i in range(n + 100):
             t0 = time.perf_counter_ns()
             bare.send(req)
+            _look(bare, spin)
             bare.recv()
             out.append((time.perf_counter_ns() - t0) / 1000)
         a.recv()
         bare_p50.append(statistics.median(out[100:]))
-        a.send(("wire", n + 100))
+        a.send(("wire", n + 100, spin))
         out = []
         for i in range(n + 100):
             t0 = time.perf_counter_ns()
             cmd = ctl.session.command(action, apply_at_round=1000 + i, now_ns=time.monotonic_ns())
             ctl.send(cmd)
-            while not (got := [m for m in ctl.poll(1000) if isinstance(m, CommandAck)]):
+            while not (got := [m for m in ctl.poll(1000, spin) if isinstance(m, CommandAck)]):
                 pass
             out.append((time.perf_counter_ns() - t0) / 1000)
             assert got[0].command_id == cmd.command_id
@@ -267,7 +287,8 @@ def main() -> int:
     ack_size = len(encode(CommandAck(command_id=1000, status=CommandStatus.APPLIED, applied_round=2000, detail="",
                                      seq=5, t_send_ns=time.time_ns())))
     tp = throughput_pairs(ctx, tags, args.batches, args.repeats)
-    bare_rtt, wire_rtt = rtt_pairs(ctx, cmd_size, ack_size, args.round_trips, args.repeats)
+    bare_rtt, wire_rtt = rtt_pairs(ctx, cmd_size, ack_size, args.round_trips, args.repeats, BUSY_POLL_US)
+    bare_sleeping, wire_sleeping = rtt_pairs(ctx, cmd_size, ack_size, args.round_trips, args.repeats)
     enc, dec = codec_us(1000)
     ctx.term()
     # Ratios of runs measured back to back, then the median: cancels most of the load of a shared machine.
@@ -284,6 +305,10 @@ def main() -> int:
         "rtt_overhead_us_p50": round(statistics.median([w - b for w, b in zip(wire_rtt, bare_rtt)]), 1),
         "rtt_us_p50": round(statistics.median(wire_rtt), 1),
         "bare_rtt_us_p50": round(statistics.median(bare_rtt), 1),
+        "rtt_busy_poll_us": BUSY_POLL_US,
+        "rtt_overhead_sleeping_us_p50": round(statistics.median([w - b for w, b in zip(wire_sleeping, bare_sleeping)]), 1),
+        "rtt_sleeping_us_p50": round(statistics.median(wire_sleeping), 1),
+        "bare_rtt_sleeping_us_p50": round(statistics.median(bare_sleeping), 1),
         "command_frame_bytes": cmd_size,
         "ack_frame_bytes": ack_size,
         "encode_us": enc,

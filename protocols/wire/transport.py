@@ -475,9 +475,11 @@ class ControlEndpoint:
             except WireError:
                 pass  # counted in send(); heartbeats/timeouts recover the session
 
-    def poll(self, timeout_ms: int = 0) -> list[Message]:
+    def poll(self, timeout_ms: int = 0, busy_poll_ns: int = 0) -> list[Message]:
         """Handle at most one frame arriving within `timeout_ms`, send replies and due heartbeats, reconnect if
-        the peer timed out; return the messages meant for the application (often none)."""
+        the peer timed out; return the messages meant for the application (often none). With
+        `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it) before
+        sleeping in the receive, as DataReceiver.recv_run does."""
         # One frame per call (the next call gets the next one at once). A blocking receive with a timeout
         # (ZMQ_RCVTIMEO) wakes up faster than poll-then-receive, and control frames are small enough that
         # copying them beats zero-copy Frame objects. The command/ack round trip runs through here on both
@@ -492,6 +494,10 @@ class ControlEndpoint:
                     pass
             flags = _NOBLOCK
         else:
+            if busy_poll_ns and not sock.get(_EVENTS) & _POLLIN:
+                end = time.perf_counter_ns() + min(busy_poll_ns, timeout_ms * 1_000_000)
+                while not sock.get(_EVENTS) & _POLLIN and time.perf_counter_ns() < end:
+                    _sched_yield()
             if timeout_ms != self._rcvtimeo:
                 sock.setsockopt(_RCVTIMEO, timeout_ms)
                 self._rcvtimeo = timeout_ms

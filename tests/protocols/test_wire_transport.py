@@ -145,6 +145,27 @@ def test_handshake_command_ack_and_heartbeats_over_tcp(ctx):
         ctl.close()
 
 
+def test_busy_polling_endpoints_take_a_command_arriving_while_they_look(ctx, tmp_path):
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator", hb=1000), f"ipc://{tmp_path}/control")
+    ctl = ControlEndpoint(ctx, session(Role.CONTROLLER, "controller", hb=1000), dev.address)
+    try:
+        ctl.start()
+        pump(dev, ctl, until=lambda: ctl.session.established and dev.session.established)
+        cmd = ctl.session.command(SetParameter(name="pump_mw", value=3.0), apply_at_round=10, now_ns=time.monotonic_ns())
+        threading.Timer(0.05, ctl.send, args=(cmd,)).start()  # sent while the device looks
+        got = []
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:
+            got = dev.poll(1000, busy_poll_ns=2_000_000_000)
+        assert got == [cmd]
+        t0 = time.monotonic()
+        assert dev.poll(30, busy_poll_ns=10**10) == []  # nothing comes: the look ends with the timeout
+        assert time.monotonic() - t0 < 5
+    finally:
+        dev.close()
+        ctl.close()
+
+
 def test_controller_reconnects_after_device_restart(ctx, tmp_path):
     address = f"ipc://{tmp_path}/control"
     dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator"), address)
