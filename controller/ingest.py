@@ -22,6 +22,7 @@ from protocols.timetags import TIMETAG_DTYPE
 NO_CLICK = np.uint8(1)  # neither rail clicked: the photon was lost (heralded erasure)
 BOTH_RAILS = np.uint8(2)  # both rails clicked: dark count or multi-photon event (false herald)
 INCOMPLETE = np.uint8(4)  # the tagger reported overflow, missed events or an error during this round
+_U8 = np.dtype(np.uint8)  # compared by identity first: a dtype comparison costs more than the check
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class Ingest:
         if first_round < 0:
             raise DecodeError(f"ingest: first_round ({first_round}) must be >= 0")
         if (outcomes.shape != flags.shape or outcomes.ndim != 2 or outcomes.shape[1] != self.n_slots
-                or outcomes.dtype != np.uint8 or flags.dtype != np.uint8):
+                or (outcomes.dtype is not _U8 and outcomes.dtype != _U8) or (flags.dtype is not _U8 and flags.dtype != _U8)):
             raise DecodeError(f"ingest: outcomes and flags must be uint8 (rounds, {self.n_slots}) arrays, got "
                               f"{outcomes.dtype}{outcomes.shape} and {flags.dtype}{flags.shape}")
         params = self._params

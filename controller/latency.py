@@ -137,6 +137,17 @@ class LatencyTracker:
         if stage == "end_to_end" and self.budget is not None:
             self._misses += int((d > self.budget.deadline_us * 1e3).sum())
 
+    def record_steps(self, ingest_ns: int, decode_ns: int, policy_ns: int) -> None:
+        """Record one batch's ingest, decode and policy durations (ns): `record` for each, in one call."""
+        p = self._pending
+        for stage, x in (("ingest", ingest_ns), ("decode", decode_ns), ("policy", policy_ns)):
+            values, weights = p[stage]
+            values.append(x)
+            weights.append(1)
+        self._n_pending += 3
+        if self._n_pending >= _PENDING_MAX:
+            self.flush()
+
     def flush(self) -> None:
         """Bin every recorded sample that is still waiting."""
         for stage, (values, weights) in self._pending.items():

@@ -89,7 +89,8 @@ class ControllerProcess:
         self.acks = {"applied": 0, "rejected": 0, "late": 0, "unsupported": 0}
         self.commands_sent = 0
         self.unsent = 0
-        self._actions: dict[tuple[bytes, str], PauliFrameUpdate] = {}
+        self._actions: dict[tuple[int, str], tuple[np.ndarray, PauliFrameUpdate]] = {}
+        self._actions_by_value: dict[tuple[bytes, str], PauliFrameUpdate] = {}
         self._held: Message | None = None  # taken from the data path but not part of the last coalesced run
         self.errors: list[str] = []
 
@@ -191,15 +192,23 @@ class ControllerProcess:
     def _frame_action(self, f: FrameUpdate) -> PauliFrameUpdate:
         """The wire action of a frame update; built once per distinct update (a code has few: its logical
         support or nothing) since actions are immutable."""
+        # Keyed by the identity of a read-only array (the pipeline hands out one per code and outcome),
+        # checked against the array kept with the entry, which also keeps the identity from being reused.
+        q = f.qubits
+        hit = self._actions.get((id(q), f.pauli))
+        if hit is not None and hit[0] is q:
+            return hit[1]
         key = (f.qubits.tobytes(), f.pauli)
-        action = self._actions.get(key)
+        action = self._actions_by_value.get(key)
         if action is None:
             pauli = Pauli.X if f.pauli == "X" else Pauli.Z
             qubits, paulis = f.qubits.astype("<i4"), np.full(len(f.qubits), int(pauli), "u1")
             qubits.setflags(write=False)  # immutable, so the codec packs the action once for every command
             paulis.setflags(write=False)
             action = PauliFrameUpdate(qubits=qubits, paulis=paulis)
-            self._actions[key] = action
+            self._actions_by_value[key] = action
+        if not q.flags.writeable and len(self._actions) < 64:  # a run has a few such arrays (read-only)
+            self._actions[(id(q), f.pauli)] = (q, action)
         return action
 
     def _on_control(self, pipe: ControllerPipeline, msgs: list) -> bool:

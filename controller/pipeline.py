@@ -199,6 +199,8 @@ class ControllerPipeline:
             support, pauli = [q for q, _ in lay.logical_x], "X"
         else:
             support, pauli = [q for q, _ in lay.logical_z], "Z"
+        support_qubits = np.asarray(support, dtype=np.int32)
+        support_qubits.setflags(write=False)  # handed out with every frame update: nobody may change it
         streaming = layers = None
         if self.streaming_rounds_per_distance and spec.rounds >= self.streaming_rounds_per_distance * spec.distance:
             streaming = StreamingDecoder(spec, self.belief, spec.distance, spec.distance,
@@ -213,7 +215,7 @@ class ControllerPipeline:
             erasure,
             matching,
             plain,
-            np.asarray(support, dtype=np.int32),
+            support_qubits,
             pauli,
             streaming,
             layers,
@@ -285,10 +287,7 @@ class ControllerPipeline:
         if self.level < 2:
             out += self._maybe_policy()
         t_done = time.perf_counter_ns()
-        lt = self.latency
-        lt.record("ingest", t_decode - t_ingest)
-        lt.record("decode", t_policy - t_decode)
-        lt.record("policy", t_done - t_policy)
+        self.latency.record_steps(t_decode - t_ingest, t_policy - t_decode, t_done - t_policy)
         return out
 
     def _ingest(self, first_round: int, n_rounds: int, tags: np.ndarray) -> None:

@@ -64,3 +64,12 @@ def test_scalars_recorded_in_bulk_bin_as_one_by_one_and_count_misses():
     assert e2e.max_ns == ref.max_ns
     s = t.summary_us()
     assert s["ingest"]["count"] == d.size and s["end_to_end"]["p50"] == ref.quantile_ns(0.5) / 1e3
+
+
+def test_record_steps_is_record_for_each_stage():
+    a, b = LatencyTracker(), LatencyTracker()
+    for k in range(1, 300):
+        a.record_steps(100 * k, 7 * k, k)
+        for stage, x in (("ingest", 100 * k), ("decode", 7 * k), ("policy", k)):
+            b.record(stage, x)
+    assert a.summary_us() == b.summary_us() and set(a.summary_us()) == {"ingest", "decode", "policy"}
