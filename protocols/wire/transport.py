@@ -49,6 +49,22 @@ def ipc_address(name: str, directory: str | None = None) -> str:
     return f"ipc://{os.path.join(directory, name)}"
 
 
+def _look(sock: zmq.Socket, busy_poll_ns: int, timeout_ms: int) -> int:
+    """Look for a frame on `sock` for up to `busy_poll_ns` (within `timeout_ms`), yielding the CPU to any
+    thread that wants it; the timeout (ms) left for the receive that follows."""
+    # Why: a thread woken from a blocking receive waits for the scheduler and then runs on cold caches; on a
+    # loaded 2-core host that costs more than the work of a round (bench/loop_latency.py, bench/transport.py).
+    if sock.get(_EVENTS) & _POLLIN:
+        return timeout_ms
+    t0 = time.perf_counter_ns()
+    end = t0 + min(busy_poll_ns, timeout_ms * 1_000_000)
+    while not sock.get(_EVENTS) & _POLLIN:
+        if time.perf_counter_ns() >= end:
+            return max(0, timeout_ms - (end - t0) // 1_000_000)
+        _sched_yield()
+    return timeout_ms  # a frame is there: the receive returns at once, with the socket's timeout unchanged
+
+
 def _socket(ctx: zmq.Context, kind: int, sndhwm: int, rcvhwm: int) -> zmq.Socket:
     s = ctx.socket(kind)
     s.setsockopt(zmq.SNDHWM, sndhwm)
@@ -278,14 +294,8 @@ class DataReceiver:
         The real-time loop's receive: one call from a one-round message's arrival to its records, with no
         message built for it."""
         sock = self._sock
-        if busy_poll_ns and not sock.get(_EVENTS) & _POLLIN:
-            # A thread woken from a blocking receive waits for the scheduler and then runs on cold caches:
-            # on a loaded 2-core host that costs more than the work of a round (see bench/loop_latency.py).
-            end = time.perf_counter_ns() + min(busy_poll_ns, timeout_ms * 1_000_000)
-            while not sock.get(_EVENTS) & _POLLIN and time.perf_counter_ns() < end:
-                _sched_yield()
         deadline = time.monotonic() + timeout_ms / 1000
-        left = timeout_ms
+        left = _look(sock, busy_poll_ns, timeout_ms) if busy_poll_ns else timeout_ms
         while True:
             if left != self._rcvtimeo:
                 sock.setsockopt(_RCVTIMEO, left)
@@ -494,10 +504,8 @@ class ControlEndpoint:
                     pass
             flags = _NOBLOCK
         else:
-            if busy_poll_ns and not sock.get(_EVENTS) & _POLLIN:
-                end = time.perf_counter_ns() + min(busy_poll_ns, timeout_ms * 1_000_000)
-                while not sock.get(_EVENTS) & _POLLIN and time.perf_counter_ns() < end:
-                    _sched_yield()
+            if busy_poll_ns:
+                timeout_ms = _look(sock, busy_poll_ns, timeout_ms)
             if timeout_ms != self._rcvtimeo:
                 sock.setsockopt(_RCVTIMEO, timeout_ms)
                 self._rcvtimeo = timeout_ms
