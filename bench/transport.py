@@ -15,8 +15,9 @@ child process receives (data path) or answers (control path), as the emulator an
   woken from a blocking receive on a loaded 2-core host runs late and on cold caches, and pays that for
   each of our Python steps, so this difference grows with the host's wake-up cost, not with the protocol.
 - `encode_us` / `decode_us`: per message for the small messages (golden vectors), in this process, best of 5.
-Bare and ours are measured by turns (`--repeats` pairs, the same child processes); the ratio and the
-difference are medians over pairs, which cancels most of the load of a shared machine.
+Bare and ours are measured by turns (`--repeats` pairs, the same child processes; the round trips turn by
+turn, a bare one then one of ours); the ratio and the difference are medians over pairs, which cancels most
+of the load of a shared machine.
 """
 
 from __future__ import annotations
@@ -125,19 +126,18 @@ def _child_responder(reply_size: int, conn) -> None:
         if which == "handshake":
             while not dev.session.established:
                 dev.poll(100)
-        elif which == "bare":
+        else:  # n turns, each a bare round trip then one of ours (the parent keeps the same order)
             for _ in range(n):
                 _look(bare, spin)
                 ident, _frame = bare.recv_multipart()
                 bare.send_multipart([ident, reply])
-        else:
-            done = 0
-            while done < n:
-                for m in dev.poll(1000, spin):
-                    if isinstance(m, FeedbackCommand):
-                        now = time.monotonic_ns()
-                        dev.send(dev.session.acknowledge(m.command_id, CommandStatus.APPLIED, m.apply_at_round, now))
-                        done += 1
+                answered = False
+                while not answered:
+                    for m in dev.poll(1000, spin):
+                        if isinstance(m, FeedbackCommand):
+                            now = time.monotonic_ns()
+                            dev.send(dev.session.acknowledge(m.command_id, CommandStatus.APPLIED, m.apply_at_round, now))
+                            answered = True
         conn.send("done")
     bare.close(0)
     dev.close()
@@ -227,28 +227,26 @@ def rtt_pairs(ctx: zmq.Context, request_size: int, reply_size: int, n: int, repe
         ctl.poll(100)
     a.recv()
     for _ in range(repeats):
-        a.send(("bare", n + 100, spin))
-        out = []
+        # Turn by turn, a bare round trip then one of ours: both see the same moment of a shared machine.
+        a.send(("turns", n + 100, spin))
+        bare_out, wire_out = [], []
         for i in range(n + 100):
             t0 = time.perf_counter_ns()
             bare.send(req)
             _look(bare, spin)
             bare.recv()
-            out.append((time.perf_counter_ns() - t0) / 1000)
-        a.recv()
-        bare_p50.append(statistics.median(out[100:]))
-        a.send(("wire", n + 100, spin))
-        out = []
-        for i in range(n + 100):
-            t0 = time.perf_counter_ns()
+            t1 = time.perf_counter_ns()
             cmd = ctl.session.command(action, apply_at_round=1000 + i, now_ns=time.monotonic_ns())
             ctl.send(cmd)
             while not (got := [m for m in ctl.poll(1000, spin) if isinstance(m, CommandAck)]):
                 pass
-            out.append((time.perf_counter_ns() - t0) / 1000)
+            t2 = time.perf_counter_ns()
             assert got[0].command_id == cmd.command_id
+            bare_out.append((t1 - t0) / 1000)
+            wire_out.append((t2 - t1) / 1000)
         a.recv()
-        wire_p50.append(statistics.median(out[100:]))
+        bare_p50.append(statistics.median(bare_out[100:]))
+        wire_p50.append(statistics.median(wire_out[100:]))
     a.send(None)
     p.join()
     bare.close(0)
