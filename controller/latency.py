@@ -98,8 +98,10 @@ class Histogram:
         }
 
 
-#: Samples a stage holds before they are binned (see LatencyTracker.record).
+#: Samples held before they are binned (see LatencyTracker.record): at most, and when an end-to-end sample,
+#: recorded after its feedback was sent, finds at least _BIN_AFTER_SEND waiting.
 _PENDING_MAX = 65536
+_BIN_AFTER_SEND = 4096
 
 
 @dataclass
@@ -127,7 +129,7 @@ class LatencyTracker:
             pending[0].append(durations_ns)
             pending[1].append(count)
             self._n_pending += 1
-            if self._n_pending >= _PENDING_MAX or (stage == "end_to_end" and self._n_pending >= 4096):
+            if self._n_pending >= _PENDING_MAX or (stage == "end_to_end" and self._n_pending >= _BIN_AFTER_SEND):
                 self.flush()
             return
         d = np.atleast_1d(np.asarray(durations_ns, dtype=np.float64))

@@ -366,12 +366,13 @@ class ControllerPipeline:
             outs, flags, start = outs[skip:], flags[skip:], start + skip
         return outs, flags, start
 
-    def _keep(self, outs: np.ndarray, flags: np.ndarray, start: int) -> None:
-        """Keep the rounds not consumed yet (starting at round `start`) as the buffer."""
-        k = len(outs)
-        if k and outs.ctypes.data != self._buf_o.ctypes.data:  # a view of later rows: move them to the front
-            self._buf_o[:k] = outs
-            self._buf_f[:k] = flags
+    def _keep(self, start: int) -> None:
+        """Keep the buffered rounds from round `start` on (the ones not consumed yet) as the buffer."""
+        row = start - self._buf_start  # buffered rounds are consecutive: round r sits in row r - _buf_start
+        k = self._buf_rounds - row
+        if k and row:  # move the rows left to the front
+            self._buf_o[:k] = self._buf_o[row : row + k]
+            self._buf_f[:k] = self._buf_f[row : row + k]
         self._buf_rounds = k
         self._buf_start = start
 
@@ -411,7 +412,7 @@ class ControllerPipeline:
                                np.count_nonzero(syn.detectors & c.plain) / c.n_plain,
                                np.count_nonzero(f) / (c.frames * S))
             feedback.append(FrameUpdate(start + used, c.support if pred[-1, 0] else _NO_QUBITS, c.pauli))
-        self._keep(outs[used:], flags[used:], start + used)
+        self._keep(start + used)
         return feedback
 
     def _count_blocks(self, n_blocks: int, failures: int, event_density: float, flag_density: float) -> None:
@@ -477,7 +478,7 @@ class ControllerPipeline:
         if committed is not None:
             feedback.append(FrameUpdate(pos, c.support if committed.frame else _NO_QUBITS, c.pauli))
         self.decoded_rounds += pos - start
-        self._keep(outs[pos - start :], flags[pos - start :], pos)
+        self._keep(pos)
         return feedback
 
     def _maybe_policy(self) -> list:

@@ -286,9 +286,9 @@ class DataReceiver:
         return self._take(next_round, max_rounds, [], [], 0)
 
     def recv_run(self, max_rounds: int, timeout_ms: int = 1000, busy_poll_ns: int = 0) -> QueuedRun | Message | None:
-        """The next valid message, or None after `timeout_ms`; a small time-tag batch comes as a QueuedRun
-        joined with the batches queued behind it that continue its rounds (as `take_run` takes them).
-        With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it)
+        """The next valid message, or None after `timeout_ms`; a small time-tag batch of at most `max_rounds`
+        rounds comes as a QueuedRun joined with the batches queued behind it that continue its rounds (as
+        `take_run` takes them; max_rounds 0: every message as itself). With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it)
         before sleeping in the receive.
 
         The real-time loop's receive: one call from a one-round message's arrival to its records, with no
@@ -297,14 +297,17 @@ class DataReceiver:
         deadline = time.monotonic() + timeout_ms / 1000
         left = _look(sock, busy_poll_ns, timeout_ms) if busy_poll_ns else timeout_ms
         while True:
-            if left != self._rcvtimeo:
+            if left != self._rcvtimeo:  # callers mostly pass the same timeout: set it only when it changes
                 sock.setsockopt(_RCVTIMEO, left)
                 self._rcvtimeo = left
             try:
+                # A blocking receive returns a queued frame at once; looking first (ZMQ_EVENTS) would cost a
+                # system call more per frame.
                 frame = sock.recv(copy=False)
             except zmq.Again:
                 return None
-            fields = timetag_batch_fields(frame.bytes, self.codec.limits) if len(frame) < self.codec.zero_copy_min_bytes else None
+            fields = (timetag_batch_fields(frame.bytes, self.codec.limits)
+                      if max_rounds and len(frame) < self.codec.zero_copy_min_bytes else None)
             if fields is not None and 0 < fields[3] <= max_rounds:
                 seq, t_send_ns, first_round, n_rounds, tags = fields
                 self.codec.accepted += 1
@@ -355,21 +358,7 @@ class DataReceiver:
 
     def recv(self, timeout_ms: int = 1000) -> Message | None:
         """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
-        # A blocking receive returns a queued frame at once; looking first (ZMQ_EVENTS) would cost a system
-        # call more per frame.
-        deadline = time.monotonic() + timeout_ms / 1000
-        left = timeout_ms
-        while True:
-            if left != self._rcvtimeo:  # callers mostly pass the same timeout: set it only when it changes
-                self._sock.setsockopt(_RCVTIMEO, left)
-                self._rcvtimeo = left
-            try:
-                frame = self._sock.recv(copy=False)
-            except zmq.Again:
-                return None
-            if (msg := self._accept(frame)) is not None:
-                return msg
-            left = max(0, int((deadline - time.monotonic()) * 1000))  # after a rejected frame: what is left
+        return self.recv_run(0, timeout_ms)  # a run of at most 0 rounds: every batch comes as its message
 
     def _accept(self, frame: zmq.Frame) -> Message | None:
         """Decode and account one frame; None (counted) if it was rejected."""
