@@ -111,6 +111,8 @@ class ControllerProcess:
         warm = ControllerPipeline(self.spec, belief=c.belief, round_period_ps=1_000_000, window_ps=c.window_ps)
         for spec in self._specs()[1:]:
             warm.prepare(spec)
+        if c.busy_poll_us:
+            self.data.prepare_intake()  # the compiled receive busy polling uses
 
     def _handshake(self, timeout_s: float) -> ControllerPipeline:
         s = self.control.session
@@ -241,7 +243,9 @@ class ControllerProcess:
         while pipe.expected_round < self.rounds:
             msg, self._held = self._held, None
             if msg is None:
-                msg = self.data.recv_run(MAX_COALESCED_ROUNDS, 20, busy_poll_ns)
+                # Busy polling: the receive also waits (within its look) for the rest of the block.
+                msg = self.data.recv_run(MAX_COALESCED_ROUNDS, 20, busy_poll_ns,
+                                         pipe.next_block_end if busy_poll_ns else None)
             if msg is not None:
                 last_data = time.monotonic()
                 run = type(msg) is QueuedRun
@@ -292,7 +296,8 @@ class ControllerProcess:
                 "device_errors": {"count": len(self.errors), "first": self.errors[:5]},
                 "acks": dict(self.acks),
                 "commands_unanswered": len(self.control.session.pending),
-                "transport": {k: int(v) for k, v in self.data.stats.items()},
+                "transport": {**{k: int(v) for k, v in self.data.stats.items()},
+                              "intake_frames": self.data.intake_frames},
                 "control": {k: int(v) for k, v in self.control.session.stats.items()},
                 "within_budget": pipe.latency.within_budget(),
                 "cpus": sorted(available_cpus()),  # where this controller ran (controller.cpus pins it)

@@ -225,6 +225,16 @@ class ControllerPipeline:
         return code
 
     # -- switching ---------------------------------------------------------------------------------------
+    @property
+    def next_block_end(self) -> int | None:
+        """The round (exclusive) whose arrival completes the block being assembled, for a receive that waits
+        for it; None when rounds are decoded as they come (streaming) or wait for a switch's answer."""
+        c = self.code
+        if c.streaming is not None or self._pending is not None:
+            return None
+        done = max(0, self.expected_round - c.start_round) // c.frames  # whole blocks of this code so far
+        return c.start_round + (done + 1) * c.frames
+
     def boundary_at_or_after(self, round_index: int) -> int:
         """First block boundary of the current code at or after `round_index`."""
         c = self.code

@@ -24,6 +24,7 @@ from protocols.wire.codec import APPEND_MIN_BYTES, Codec, encode, encode_parts, 
 from protocols.wire.limits import DEFAULT_LIMITS, Limits
 from protocols.wire.messages import Error, ErrorCode, Hello, HelloAck, Message, Role, SyndromeFrame, TimeTagBatch
 from protocols.wire.framepool import FramePool
+from protocols.wire.intake import Intake
 from protocols.wire.missed import DropLedger
 from protocols.wire.native import timetag_batch_fields
 from protocols.wire.rejections import FrameRejected
@@ -244,6 +245,18 @@ class QueuedRun:
     first_round: int = 0
 
 
+def _queued_run(records: list[Any], rounds: int, sent: list[int], held: Message | None, first_round: int) -> QueuedRun:
+    """The QueuedRun of `records` (record bytes, or read-only TIMETAG_DTYPE arrays) joined."""
+    if not records:
+        return QueuedRun(_NO_TAGS, 0, sent, held, first_round)
+    one = records[0]
+    if len(records) == 1 and type(one) is np.ndarray:
+        return QueuedRun(one, rounds, sent, held, first_round)
+    tags = np.frombuffer(one if len(records) == 1 else b"".join(records), TIMETAG_DTYPE)
+    tags.flags.writeable = False
+    return QueuedRun(tags, rounds, sent, held, first_round)
+
+
 class DataReceiver:
     """PULL side of the data path: validated messages out, rejections and sequence gaps counted."""
 
@@ -257,6 +270,15 @@ class DataReceiver:
         self.last_error: FrameRejected | None = None
         self._expect_seq: int | None = None
         self._expect_round: int | None = None
+        self._intake: Intake | None = None  # built by the first busy-polling recv_run, or by prepare_intake
+        self.intake_frames = 0  # frames the compiled intake took (the rest took the Python path)
+
+    def prepare_intake(self) -> bool:
+        """Build (and compile, about a second, once per process) the compiled intake that busy-polling
+        `recv_run` uses; False where it is not available. A real-time loop calls this before its stream."""
+        if self._intake is None and Intake.available():
+            self._intake = Intake(self.codec.limits, self.codec.zero_copy_min_bytes)
+        return self._intake is not None
 
     def queued(self) -> bool:
         """True when a frame is waiting to be received (never waits)."""
@@ -285,17 +307,28 @@ class DataReceiver:
         """
         return self._take(next_round, max_rounds, [], [], 0)
 
-    def recv_run(self, max_rounds: int, timeout_ms: int = 1000, busy_poll_ns: int = 0) -> QueuedRun | Message | None:
+    def recv_run(self, max_rounds: int, timeout_ms: int = 1000, busy_poll_ns: int = 0,
+                 until_round: int | None = None) -> QueuedRun | Message | None:
         """The next valid message, or None after `timeout_ms`; a small time-tag batch of at most `max_rounds`
         rounds comes as a QueuedRun joined with the batches queued behind it that continue its rounds (as
-        `take_run` takes them; max_rounds 0: every message as itself). With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it)
-        before sleeping in the receive.
+        `take_run` takes them; max_rounds 0: every message as itself).
+
+        With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it) before
+        sleeping in the receive; the look and the take then run compiled (`protocols.wire.intake`) where
+        libzmq can be bound, and a run that has not reached `until_round` (say, the end of the block the
+        caller is assembling) keeps looking for its continuation within the same time.
 
         The real-time loop's receive: one call from a one-round message's arrival to its records, with no
         message built for it."""
         sock = self._sock
         deadline = time.monotonic() + timeout_ms / 1000
-        left = _look(sock, busy_poll_ns, timeout_ms) if busy_poll_ns else timeout_ms
+        if busy_poll_ns and max_rounds and (self._intake is not None or self.prepare_intake()):
+            got = self._intake_run(max_rounds, min(busy_poll_ns, timeout_ms * 1_000_000), until_round)
+            if got is not None:
+                return got
+            left = max(0, int((deadline - time.monotonic()) * 1000))
+        else:
+            left = _look(sock, busy_poll_ns, timeout_ms) if busy_poll_ns else timeout_ms
         while True:
             if left != self._rcvtimeo:  # callers mostly pass the same timeout: set it only when it changes
                 sock.setsockopt(_RCVTIMEO, left)
@@ -306,20 +339,28 @@ class DataReceiver:
                 frame = sock.recv(copy=False)
             except zmq.Again:
                 return None
-            fields = (timetag_batch_fields(frame.bytes, self.codec.limits)
-                      if max_rounds and len(frame) < self.codec.zero_copy_min_bytes else None)
-            if fields is not None and 0 < fields[3] <= max_rounds:
-                seq, t_send_ns, first_round, n_rounds, tags = fields
-                self.codec.accepted += 1
-                self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
+            fields = self._starts_run(frame.bytes, max_rounds) if max_rounds else None
+            if fields is not None:
+                t_send_ns, first_round, n_rounds, tags = fields
                 return self._take(first_round, max_rounds, [tags], [t_send_ns], n_rounds)
             if (msg := self._accept(frame)) is not None:
                 return msg
             left = max(0, int((deadline - time.monotonic()) * 1000))  # after a rejected frame: what is left
 
+    def _starts_run(self, data: bytes, max_rounds: int) -> tuple[int, int, int, Any] | None:
+        """(send stamp, first round, rounds, record bytes) of a small canonical batch of 1 to `max_rounds`
+        rounds, accounted as _accept would; None for any other frame (nothing accounted)."""
+        fields = timetag_batch_fields(data, self.codec.limits) if len(data) < self.codec.zero_copy_min_bytes else None
+        if fields is None or not 0 < fields[3] <= max_rounds:
+            return None
+        seq, t_send_ns, first_round, n_rounds, tags = fields
+        self.codec.accepted += 1
+        self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
+        return t_send_ns, first_round, n_rounds, tags
+
     def _take(self, first_round: int, max_rounds: int, records: list[Any], sent: list[int], rounds: int) -> QueuedRun:
         """take_run from a run already holding `records` (`rounds` rounds from `first_round`)."""
-        sock, limits, small = self._sock, self.codec.limits, self.codec.zero_copy_min_bytes
+        sock = self._sock
         next_round = first_round + rounds
         held: Message | None = None
         while rounds < max_rounds and sock.get(_EVENTS) & _POLLIN:
@@ -327,43 +368,101 @@ class DataReceiver:
                 frame = sock.recv(_NOBLOCK, copy=False)
             except zmq.Again:
                 break
-            fields = timetag_batch_fields(frame.bytes, limits) if len(frame) < small else None
-            msg: Message | None = None
-            if fields is None:  # large, not canonical, another message or refused: the usual path
-                msg = self._accept(frame)
-                if msg is None:
-                    continue  # rejected: counted, skipped
-                if type(msg) is not TimeTagBatch:
-                    held = msg
-                    break
-                seq, t_send_ns, batch_first, n_rounds, tags = (msg.seq, msg.t_send_ns, msg.first_round, msg.n_rounds,
-                                                               msg.tags.view(np.uint8))
-            else:
-                seq, t_send_ns, batch_first, n_rounds, tags = fields
-            if batch_first != next_round or not n_rounds or rounds + n_rounds > max_rounds:
-                held = msg if msg is not None else self._accept(frame)  # wanted as a message: built as usual
+            step = self._continues(frame, next_round, rounds, max_rounds)
+            if step is None:
+                continue  # rejected: counted, skipped
+            if type(step) is not tuple:
+                held = step
                 break
-            if msg is None:  # taken without a message: accounted here as _accept would
-                self.codec.accepted += 1
-                self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
-            records.append(tags)
-            sent.append(t_send_ns)
-            rounds += n_rounds
-            next_round += n_rounds
-        if not records:
-            return QueuedRun(_NO_TAGS, 0, sent, held, first_round)
-        tags_out = np.frombuffer(records[0] if len(records) == 1 else b"".join(records), TIMETAG_DTYPE)
-        tags_out.flags.writeable = False
-        return QueuedRun(tags_out, rounds, sent, held, first_round)
+            records.append(step[2])
+            sent.append(step[0])
+            rounds += step[1]
+            next_round += step[1]
+        return _queued_run(records, rounds, sent, held, first_round)
+
+    def _continues(self, frame: zmq.Frame | bytes, next_round: int, rounds: int,
+                   max_rounds: int) -> tuple[int, int, Any] | Message | None:
+        """How `frame` extends a run of `rounds` rounds that goes on at `next_round`: (its send stamp, rounds,
+        record bytes), accounted; the message that ends the run instead; or None if it was rejected."""
+        data = frame if type(frame) is bytes else frame.bytes
+        fields = timetag_batch_fields(data, self.codec.limits) if len(data) < self.codec.zero_copy_min_bytes else None
+        msg: Message | None = None
+        if fields is None:  # large, not canonical, another message or refused: the usual path
+            msg = self._accept(frame)
+            if msg is None:
+                return None
+            if type(msg) is not TimeTagBatch:
+                return msg
+            seq, t_send_ns, batch_first, n_rounds, tags = (msg.seq, msg.t_send_ns, msg.first_round, msg.n_rounds,
+                                                           msg.tags.view(np.uint8))
+        else:
+            seq, t_send_ns, batch_first, n_rounds, tags = fields
+        if batch_first != next_round or not n_rounds or rounds + n_rounds > max_rounds:
+            return msg if msg is not None else self._accept(frame)  # wanted as a message: built as usual
+        if msg is None:  # taken without a message: accounted here as _accept would
+            self.codec.accepted += 1
+            self._account_batch(seq, len(tags) // TIMETAG_DTYPE.itemsize)
+        return t_send_ns, n_rounds, tags
+
+    def _intake_run(self, max_rounds: int, look_ns: int, until_round: int | None) -> QueuedRun | Message | None:
+        """recv_run's look and take through the compiled intake; None if nothing came within `look_ns`."""
+        intake = self._intake
+        end = time.monotonic_ns() + look_ns
+        records: list[Any] = []
+        sent: list[int] = []
+        rounds = next_round = 0
+        first: int | None = None
+        while True:
+            r = intake.take(self._sock, next_round, rounds, max_rounds, until_round, end, self._expect_seq)
+            if r.t_send_ns:  # taken in the kernel: accounted as _accept would
+                n, st = len(r.t_send_ns), self.stats
+                self.intake_frames += n
+                self.codec.accepted += n
+                st["batches"] += n
+                st["records"] += r.records
+                if r.seq_gaps:
+                    st["seq_gaps"] += r.seq_gaps
+                if r.restarts:
+                    st["sender_restarts"] += r.restarts
+                self._expect_seq = r.expect_seq
+                if first is None:
+                    first = r.first_round
+                records.append(r.tags)
+                sent += r.t_send_ns
+                rounds += r.rounds
+                next_round = first + rounds
+            frame = r.held
+            if frame is None:
+                return None if first is None else _queued_run(records, rounds, sent, None, first)
+            if first is None:  # the run's first frame, as recv_run takes it
+                fields = self._starts_run(frame, max_rounds)
+                if fields is not None:  # canonical, but not for the kernel (say, a huge seq)
+                    t_send_ns, first, rounds, tags = fields
+                    records.append(tags)
+                    sent.append(t_send_ns)
+                    next_round = first + rounds
+                    continue
+                if (msg := self._accept(frame)) is not None:
+                    return msg
+                continue  # rejected: counted; look on until the deadline
+            step = self._continues(frame, next_round, rounds, max_rounds)
+            if step is None:
+                continue
+            if type(step) is not tuple:
+                return _queued_run(records, rounds, sent, step, first)
+            records.append(step[2])
+            sent.append(step[0])
+            rounds += step[1]
+            next_round += step[1]
 
     def recv(self, timeout_ms: int = 1000) -> Message | None:
         """The next valid message, or None after `timeout_ms` (rejected frames are counted and skipped)."""
         return self.recv_run(0, timeout_ms)  # a run of at most 0 rounds: every batch comes as its message
 
-    def _accept(self, frame: zmq.Frame) -> Message | None:
+    def _accept(self, frame: zmq.Frame | bytes) -> Message | None:
         """Decode and account one frame; None (counted) if it was rejected."""
         try:
-            msg = self.codec.decode(frame.buffer)
+            msg = self.codec.decode(frame if type(frame) is bytes else frame.buffer)
         except FrameRejected as e:
             self.last_error = e
             self.stats["rejected"] += 1

@@ -56,6 +56,23 @@ def test_logical_outcomes_match_the_ground_truth_and_no_round_is_lost():
     assert set(s["latency_us"]) >= {"ingest", "decode", "policy"}
 
 
+def test_next_block_end_is_the_round_that_completes_the_block_being_assembled():
+    device = load_device(DEVICE)
+    spec = CodeSpec("rotated_surface", 3, 3, "Z")  # 3 rounds + readout: 4 frames per block
+    em = PhotonicEmulator(device, spec, seed=6)
+    pipe = _pipeline(device, spec)
+    b = em.next_blocks(3)
+    per_round = np.searchsorted(b.tags["time_ps"], np.arange(13) * em.round_period_ps)
+    ends = [pipe.next_block_end]
+    for r in range(12):
+        fb = pipe.on_batch(r, 1, b.tags[per_round[r] : per_round[r + 1]])
+        assert bool(fb) == ((r + 1) % 4 == 0)  # the block's feedback comes with the round next_block_end named
+        ends.append(pipe.next_block_end)
+    assert ends == [4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12, 16]
+    pipe.on_batch(15, 1, b.tags[:0])  # rounds 12-14 lost: the partial block is dropped, the next one ends at 20
+    assert pipe.next_block_end == 20
+
+
 def test_lost_batch_is_counted_and_the_stream_realigns():
     device = load_device(DEVICE)
     spec = CodeSpec("rotated_surface", 3, 3, "Z")

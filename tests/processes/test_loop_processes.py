@@ -37,10 +37,16 @@ def _config(tmp_path: Path, **emulator) -> Path:
     return path
 
 
-@pytest.mark.parametrize("transport", ["ipc", "tcp", "ipc-pinned"])
+@pytest.mark.parametrize("transport", ["ipc", "tcp", "ipc-pinned", "ipc-busy-poll"])
 def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, transport):
     cfg = _config(tmp_path)
     cpus = sorted(available_cpus())
+    busy = transport == "ipc-busy-poll"
+    if busy:  # one block per message, taken by the compiled intake while the controller busy-polls
+        transport = "ipc"
+        data = yaml.safe_load(cfg.read_text())
+        data["emulator"]["blocks_per_batch"], data["controller"]["busy_poll_us"] = 1, 300
+        cfg.write_text(yaml.safe_dump(data))
     if transport == "ipc-pinned":  # each process on its own CPU where there are two (emulator first, controller last)
         transport = "ipc"
         data = yaml.safe_load(cfg.read_text())
@@ -67,6 +73,7 @@ def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, trans
     assert s["deadline_misses"] <= b.max_deadline_miss_fraction * e2e["count"]
     assert "logical errors" in proc.stdout
     assert s["cpus"] == cpus
+    assert (s["transport"]["intake_frames"] > 0) == busy
 
 
 @pytest.fixture
