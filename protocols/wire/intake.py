@@ -22,7 +22,6 @@ import ctypes
 import ctypes.util
 import glob
 import os
-from dataclasses import dataclass
 
 import numba
 import numpy as np
@@ -32,7 +31,7 @@ from protocols.timetags import TIMETAG_DTYPE
 from protocols.wire.codec import _TT_KEY_BYTES, _TT_OPEN, _TT_TAGS
 from protocols.wire.limits import Limits
 
-__all__ = ["Intake", "IntakeResult"]
+__all__ = ["Intake"]
 
 _I64 = ctypes.c_int64
 _REC = TIMETAG_DTYPE.itemsize
@@ -45,8 +44,8 @@ _CLOCK_MONOTONIC = 1  # Linux; time.monotonic_ns() reads the same clock
 NOTHING, RUN, HELD, ERROR = 0, 1, 2, 3
 # State vector shared with the kernel (int64): inputs first, then what the call found.
 (_S_NEXT, _S_ROUNDS, _S_MAX, _S_UNTIL, _S_DEADLINE, _S_FRAMES, _S_USED, _S_EXPECT, _S_GAPS, _S_RESTARTS,
- _S_RECORDS, _S_FIRST, _S_HELD_SIZE, _S_HELD_ADDR, _S_ERRNO) = range(15)
-_S_LEN = 16
+ _S_RECORDS, _S_FIRST, _S_HELD_SIZE, _S_HELD_ADDR, _S_ERRNO, _S_MAX_FRAME, _S_SMALL, _S_MAX_TAGS) = range(18)
+_S_LEN = 18
 _BIG = 1 << 62
 
 
@@ -94,9 +93,21 @@ _FNS = _bind()
 _KERNEL = None
 
 
+def _envelope_constants() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The canonical envelope's fixed bytes, as the codec packs them: opening, the four keys, their lengths,
+    the tags key (compiled into the kernel as constants)."""
+    width = max(len(k) for k in _TT_KEY_BYTES)
+    keys = np.zeros((len(_TT_KEY_BYTES), width), np.uint8)
+    for i, k in enumerate(_TT_KEY_BYTES):
+        keys[i, : len(k)] = np.frombuffer(k, np.uint8)
+    return (np.frombuffer(_TT_OPEN, np.uint8).copy(), keys, np.array([len(k) for k in _TT_KEY_BYTES], np.int64),
+            np.frombuffer(_TT_TAGS, np.uint8).copy())
+
+
 def _build_kernel():  # noqa: C901 - one compiled loop
     """Compile the kernel around the bound functions (once per process, on first use)."""
     msg_init, msg_recv, msg_data, msg_size, msg_close, zmq_errno, memcpy, sched_yield, clock_gettime = _FNS
+    opening, keys, key_len, tags_key = _envelope_constants()
 
     @numba.njit(nogil=True)
     def _uint(h, pos, n, wide):  # pragma: no cover - compiled
@@ -125,7 +136,7 @@ def _build_kernel():  # noqa: C901 - one compiled loop
         return v, pos + 1 + width
 
     @numba.njit(nogil=True)
-    def _fields(h, n, size, opening, keys, key_len, tags_key, max_tags, out):  # pragma: no cover - compiled
+    def _fields(h, n, size, max_tags, out):  # pragma: no cover - compiled
         """Envelope of a canonical TimeTagBatch in h[:n] (of a `size`-byte frame): out = (seq, t_send_ns,
         first_round, n_rounds, header bytes, record bytes); False if the frame is anything else."""
         m = len(opening)
@@ -168,12 +179,13 @@ def _build_kernel():  # noqa: C901 - one compiled loop
         return True
 
     @numba.njit(nogil=True)
-    def kernel(sock, msg, head, out, sent, st, opening, keys, key_len, tags_key, max_frame, small, max_tags):  # pragma: no cover - compiled
+    def kernel(sock, msg, head, out, sent, st):  # pragma: no cover - compiled
         """Take canonical continuing batches into out/sent until the queue is empty and the run is complete
         (st[_S_UNTIL]) or the deadline passes; see the module docstring. Returns NOTHING, RUN, HELD (a frame
         left in `msg` for the caller) or ERROR (errno in st)."""
         m = msg.ctypes.data
         hp = head.ctypes.data
+        max_frame, small, max_tags = st[_S_MAX_FRAME], st[_S_SMALL], st[_S_MAX_TAGS]
         ts = np.zeros(2, np.int64)
         fields = np.zeros(6, np.int64)
         cap = len(out)
@@ -201,7 +213,7 @@ def _build_kernel():  # noqa: C901 - one compiled loop
             if ok:
                 n = min(size, len(head))
                 memcpy(hp, data, n)
-                ok = _fields(head, n, size, opening, keys, key_len, tags_key, max_tags, fields)
+                ok = _fields(head, n, size, max_tags, fields)
             if ok:
                 rounds = fields[3]
                 if st[_S_FRAMES] == 0:
@@ -236,23 +248,6 @@ def _build_kernel():  # noqa: C901 - one compiled loop
     return kernel
 
 
-@dataclass
-class IntakeResult:
-    """What one `Intake.take` found: the run's records (a fresh read-only array), send stamps and counts,
-    and the frame it left for the caller (bytes), if any."""
-
-    status: int
-    first_round: int
-    rounds: int
-    tags: np.ndarray
-    t_send_ns: list[int]
-    records: int
-    seq_gaps: int
-    restarts: int
-    expect_seq: int  # -1: none yet
-    held: bytes | None
-
-
 class Intake:
     """Compiled receive of one PULL socket's small time-tag batches (see the module docstring)."""
 
@@ -269,18 +264,9 @@ class Intake:
         self._out = np.empty(max_frames * small_bytes // 8, np.uint8)  # a run of a few hundred one-round frames
         self._sent = np.zeros(max_frames, np.int64)
         self._st = np.zeros(_S_LEN, np.int64)
-        self._opening = np.frombuffer(_TT_OPEN, np.uint8)
-        width = max(len(k) for k in _TT_KEY_BYTES)
-        self._keys = np.zeros((len(_TT_KEY_BYTES), width), np.uint8)
-        for i, k in enumerate(_TT_KEY_BYTES):
-            self._keys[i, : len(k)] = np.frombuffer(k, np.uint8)
-        self._key_len = np.array([len(k) for k in _TT_KEY_BYTES], np.int64)
-        self._tags_key = np.frombuffer(_TT_TAGS, np.uint8)
-        self._limits = (limits.max_frame_bytes, min(small_bytes, len(self._out)), limits.max_tags)
+        self._fixed = (limits.max_frame_bytes, min(small_bytes, len(self._out)), limits.max_tags)
         # Compiled now, not at the first frame (the kernel calls ctypes pointers, so it cannot be cached).
-        _KERNEL.compile(tuple(numba.typeof(a) for a in (
-            0, self._msg, self._head, self._out, self._sent, self._st, self._opening, self._keys, self._key_len,
-            self._tags_key, *self._limits)))
+        _KERNEL.compile(tuple(numba.typeof(a) for a in (0, self._msg, self._head, self._out, self._sent, self._st)))
 
     @staticmethod
     def available() -> bool:
@@ -288,30 +274,36 @@ class Intake:
         return _FNS is not None
 
     def take(self, sock: zmq.Socket, next_round: int, rounds: int, max_rounds: int, until_round: int | None,
-             deadline_ns: int, expect_seq: int | None) -> IntakeResult:
+             deadline_ns: int, expect_seq: int | None) -> tuple:
         """Take queued batches continuing a run of `rounds` rounds ending before `next_round` (rounds 0: a new
         run) up to `max_rounds` rounds, looking until `deadline_ns` (time.monotonic_ns) for more while the
-        run is empty or has not reached `until_round`."""
+        run is empty or has not reached `until_round`.
+
+        Returns (records taken: a fresh read-only TIMETAG_DTYPE array, their send stamps, first round, rounds
+        taken, records, seq gaps, sender restarts, next expected seq, the frame left for the caller as bytes
+        or None); one tuple, since this runs once per block of a real-time loop."""
         st = self._st
         st[:] = 0
         st[_S_NEXT], st[_S_ROUNDS], st[_S_MAX] = next_round, rounds, max_rounds
         st[_S_UNTIL] = -1 if until_round is None else until_round
         st[_S_DEADLINE] = deadline_ns
         st[_S_EXPECT] = -1 if expect_seq is None else expect_seq if expect_seq < _BIG else -2
-        status = _KERNEL(sock.underlying, self._msg, self._head, self._out, self._sent, st, self._opening,
-                         self._keys, self._key_len, self._tags_key, *self._limits)
+        st[_S_MAX_FRAME], st[_S_SMALL], st[_S_MAX_TAGS] = self._fixed
+        status = _KERNEL(sock.underlying, self._msg, self._head, self._out, self._sent, st)
+        v = st.tolist()
         if status == ERROR:
-            raise zmq.ZMQError(int(st[_S_ERRNO]))
+            raise zmq.ZMQError(v[_S_ERRNO])
         held = None
         if status == HELD:
-            held = ctypes.string_at(int(st[_S_HELD_ADDR]), int(st[_S_HELD_SIZE]))
+            held = ctypes.string_at(v[_S_HELD_ADDR], v[_S_HELD_SIZE])
             _FNS[4](self._msg.ctypes.data)  # zmq_msg_close: the frame is the caller's copy now
-        frames = int(st[_S_FRAMES])
-        tags = self._out[: st[_S_USED]].view(TIMETAG_DTYPE).copy() if frames else _NO_TAGS
+        frames = v[_S_FRAMES]
+        if not frames:
+            return _NO_TAGS, [], 0, 0, 0, 0, 0, v[_S_EXPECT], held
+        tags = self._out[: v[_S_USED]].view(TIMETAG_DTYPE).copy()
         tags.flags.writeable = False
-        return IntakeResult(status, int(st[_S_FIRST]), int(st[_S_ROUNDS]) - rounds, tags,
-                            self._sent[:frames].tolist(), int(st[_S_RECORDS]), int(st[_S_GAPS]),
-                            int(st[_S_RESTARTS]), int(st[_S_EXPECT]), held)
+        return (tags, self._sent[:frames].tolist(), v[_S_FIRST], v[_S_ROUNDS] - rounds, v[_S_RECORDS], v[_S_GAPS],
+                v[_S_RESTARTS], v[_S_EXPECT], held)
 
 
 _NO_TAGS = np.zeros(0, TIMETAG_DTYPE)

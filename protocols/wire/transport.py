@@ -413,25 +413,25 @@ class DataReceiver:
         rounds = next_round = 0
         first: int | None = None
         while True:
-            r = intake.take(self._sock, next_round, rounds, max_rounds, until_round, end, self._expect_seq)
-            if r.t_send_ns:  # taken in the kernel: accounted as _accept would
-                n, st = len(r.t_send_ns), self.stats
+            tags, stamps, run_first, run_rounds, n_records, gaps, restarts, expect, frame = intake.take(
+                self._sock, next_round, rounds, max_rounds, until_round, end, self._expect_seq)
+            if stamps:  # taken in the kernel: accounted as _accept would
+                n, st = len(stamps), self.stats
                 self.intake_frames += n
                 self.codec.accepted += n
                 st["batches"] += n
-                st["records"] += r.records
-                if r.seq_gaps:
-                    st["seq_gaps"] += r.seq_gaps
-                if r.restarts:
-                    st["sender_restarts"] += r.restarts
-                self._expect_seq = r.expect_seq
+                st["records"] += n_records
+                if gaps:
+                    st["seq_gaps"] += gaps
+                if restarts:
+                    st["sender_restarts"] += restarts
+                self._expect_seq = expect
                 if first is None:
-                    first = r.first_round
-                records.append(r.tags)
-                sent += r.t_send_ns
-                rounds += r.rounds
+                    first = run_first
+                records.append(tags)
+                sent += stamps
+                rounds += run_rounds
                 next_round = first + rounds
-            frame = r.held
             if frame is None:
                 return None if first is None else _queued_run(records, rounds, sent, None, first)
             if first is None:  # the run's first frame, as recv_run takes it
