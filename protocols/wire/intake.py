@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import glob
 import os
 
@@ -38,6 +39,7 @@ _REC = TIMETAG_DTYPE.itemsize
 _HEAD_MAX = 96  # longest canonical envelope: 87 bytes (every integer in its 9-byte form)
 _MSG_BYTES = 64  # sizeof(zmq_msg_t)
 _ZMQ_DONTWAIT = 1
+_EAGAIN, _EINTR = errno.EAGAIN, errno.EINTR
 _CLOCK_MONOTONIC = 1  # Linux; time.monotonic_ns() reads the same clock
 
 # Status of a kernel call.
@@ -196,7 +198,9 @@ def _build_kernel():  # noqa: C901 - one compiled loop
             if msg_recv(m, sock, _ZMQ_DONTWAIT) < 0:
                 err = zmq_errno()
                 msg_close(m)
-                if err != 11:  # EAGAIN: nothing queued; anything else (a closed socket): the caller decides
+                if err == _EINTR:  # a signal: pyzmq retries too
+                    continue
+                if err != _EAGAIN:  # EAGAIN: nothing queued; anything else (a closed socket): the caller decides
                     st[_S_ERRNO] = err
                     return ERROR
                 clock_gettime(_CLOCK_MONOTONIC, ts.ctypes.data)

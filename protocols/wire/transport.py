@@ -316,7 +316,8 @@ class DataReceiver:
         With `busy_poll_ns`, looks for a frame that long (yielding the CPU to any thread that wants it) before
         sleeping in the receive; the look and the take then run compiled (`protocols.wire.intake`) where
         libzmq can be bound, and a run that has not reached `until_round` (say, the end of the block the
-        caller is assembling) keeps looking for its continuation within the same time.
+        caller is assembling) keeps looking for its continuation within the same time. (A frame of at least
+        `zero_copy_min_bytes` that arrives during the look is copied once on its way to the codec.)
 
         The real-time loop's receive: one call from a one-round message's arrival to its records, with no
         message built for it."""
