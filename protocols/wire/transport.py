@@ -246,11 +246,12 @@ class QueuedRun:
 
 
 def _queued_run(records: list[Any], rounds: int, sent: list[int], held: Message | None, first_round: int) -> QueuedRun:
-    """The QueuedRun of `records` (record bytes, or read-only TIMETAG_DTYPE arrays) joined."""
+    """The QueuedRun of `records` (record bytes of any bytes-like form: a frame's memoryview, a message's
+    uint8 view, the intake's read-only TIMETAG_DTYPE copy) joined."""
     if not records:
         return QueuedRun(_NO_TAGS, 0, sent, held, first_round)
     one = records[0]
-    if len(records) == 1 and type(one) is np.ndarray:
+    if len(records) == 1 and type(one) is np.ndarray and one.dtype is TIMETAG_DTYPE:  # the intake's own copy
         return QueuedRun(one, rounds, sent, held, first_round)
     tags = np.frombuffer(one if len(records) == 1 else b"".join(records), TIMETAG_DTYPE)
     tags.flags.writeable = False

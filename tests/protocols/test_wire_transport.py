@@ -478,6 +478,28 @@ def test_take_run_stops_at_what_does_not_continue_the_run(ctx, tmp_path, ender):
         rx.close()
 
 
+@pytest.mark.parametrize("sizes", [(5000,), (10, 5000), (5000, 10)])
+def test_a_run_continued_by_large_batches_gives_time_tag_records(ctx, tmp_path, sizes):
+    # Large batches (the emulator's default: many blocks per message) take the message path; a run made of
+    # them, alone or with small ones, must still come back as TIMETAG_DTYPE records, in order.
+    rng = np.random.default_rng(8)
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=100)
+    rx = DataReceiver(ctx, tx.address)
+    try:
+        assert tx.wait_ready(5.0)
+        sent = [tags_for(r, n, rng) for r, n in enumerate((10, *sizes))]
+        for r, t in enumerate(sent):
+            assert tx.send_batch(r, 1, t)
+        time.sleep(0.3)
+        assert rx.recv(2000).first_round == 0
+        run = rx.take_run(1, 100)
+        assert run.n_rounds == len(sizes) and run.tags.dtype == TIMETAG_DTYPE
+        assert np.array_equal(run.tags, np.concatenate(sent[1:]))
+    finally:
+        tx.close()
+        rx.close()
+
+
 @pytest.mark.parametrize("n_tags", [10, 5000])
 def test_sender_never_drops_what_a_consumer_keeping_up_has_room_for(ctx, tmp_path, n_tags):
     # One batch in flight at a time, far below the high-water mark: every send must be queued. (A non-blocking
