@@ -76,6 +76,21 @@ def test_run_as_processes_loses_no_round_and_meets_the_ci_budget(tmp_path, trans
     assert (s["transport"]["intake_frames"] > 0) == busy
 
 
+def test_the_default_run_as_make_run_runs_it(tmp_path):
+    # configs/default.yaml unchanged (d=5, 20 blocks per message: large batches), fewer rounds.
+    summary = tmp_path / "summary.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "quantacore", "run", "--config", "configs/default.yaml", "--rounds", "6000",
+         "--summary", str(summary), "--timeout", "240"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    s = json.loads(summary.read_text())
+    assert s["rounds"] >= 6000 and s["rounds_lost"] == 0 and s["code"]["distance"] == 5
+    assert s["blocks"] == s["rounds"] // 6 and s["transport"].get("rejected", 0) == 0
+    assert s["acks"]["applied"] == s["commands_sent"] > 0
+
+
 @pytest.fixture
 def emulator_process(tmp_path):
     """A real emulator process at realtime pace, stopped in teardown whatever happens."""
