@@ -223,6 +223,11 @@ def test_curve_encrypted_data_path(ctx, tmp_path):
         msg = rx.recv(timeout_ms=5000)
         assert isinstance(msg, TimeTagBatch) and np.array_equal(msg.tags, t)
         assert wrong.recv(timeout_ms=200) is None  # the handshake with a wrong server key never completes
+        # The busy-polling receive (libzmq called from compiled code) reads the same decrypted frames.
+        assert tx.send_batch(1, 1, t[:50])
+        run = rx.recv_run(10, 5000, busy_poll_ns=5_000_000_000)
+        assert (run.first_round, run.n_rounds) == (1, 1) and np.array_equal(run.tags, t[:50])
+        assert rx.intake_frames == 1
     finally:
         for s in (tx, rx, wrong):
             s.close()
