@@ -12,8 +12,9 @@ of) it leaves received but unread for the caller, who decodes it the usual way, 
 the errors raised and the accounting are exactly those of the Python path (tests/protocols/
 test_wire_intake.py compares them frame by frame).
 
-Available where libzmq can be found among the loaded libraries (Linux: /proc/self/maps; elsewhere pyzmq's
-bundled copy); `Intake.available()` says so, and a receiver without it keeps the Python path.
+Available where the libzmq pyzmq uses can be told for sure (Linux: among the loaded libraries in
+/proc/self/maps; elsewhere pyzmq's bundled copy); `Intake.available()` says so, and a receiver without it
+keeps the Python path.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import ctypes.util
 import errno
 import glob
 import os
+import time
 
 import numba
 import numpy as np
@@ -40,7 +42,7 @@ _HEAD_MAX = 96  # longest canonical envelope: 87 bytes (every integer in its 9-b
 _MSG_BYTES = 64  # sizeof(zmq_msg_t)
 _ZMQ_DONTWAIT = 1
 _EAGAIN, _EINTR = errno.EAGAIN, errno.EINTR
-_CLOCK_MONOTONIC = 1  # Linux; time.monotonic_ns() reads the same clock
+_CLOCK_MONOTONIC = getattr(time, "CLOCK_MONOTONIC", 1)  # the clock time.monotonic_ns() reads
 
 # Status of a kernel call.
 NOTHING, RUN, HELD, ERROR = 0, 1, 2, 3
@@ -52,19 +54,21 @@ _BIG = 1 << 62
 
 
 def _find_libzmq() -> str | None:
-    """The path of the libzmq this process's pyzmq uses (None if it cannot be told)."""
+    """The path of the libzmq this process's pyzmq uses (None if it cannot be told: then the Python path)."""
     try:
-        with open("/proc/self/maps") as maps:
+        with open("/proc/self/maps") as maps:  # Linux: the copy actually loaded
             for line in maps:
                 path = line.rsplit(None, 1)[-1]
                 if "libzmq" in os.path.basename(path):
                     return path
     except OSError:
         pass
-    bundled = glob.glob(os.path.join(os.path.dirname(os.path.dirname(zmq.__file__)), "pyzmq.libs", "libzmq*"))
-    if len(bundled) == 1:
-        return bundled[0]
-    return ctypes.util.find_library("zmq") if not bundled else None
+    # Elsewhere only pyzmq's own bundled copy is safe: a system libzmq found by name may not be pyzmq's,
+    # and a socket of one copy must never be handed to the other.
+    here = os.path.dirname(zmq.__file__)
+    bundled = glob.glob(os.path.join(os.path.dirname(here), "pyzmq.libs", "libzmq*")) + glob.glob(
+        os.path.join(here, ".dylibs", "libzmq*"))
+    return bundled[0] if len(bundled) == 1 else None
 
 
 def _bind() -> tuple | None:
@@ -205,7 +209,7 @@ def _build_kernel():  # noqa: C901 - one compiled loop
                     return ERROR
                 clock_gettime(_CLOCK_MONOTONIC, ts.ctypes.data)
                 now = ts[0] * 1_000_000_000 + ts[1]
-                if st[_S_FRAMES] and (st[_S_UNTIL] < 0 or st[_S_NEXT] >= st[_S_UNTIL]):
+                if st[_S_ROUNDS] and (st[_S_UNTIL] < 0 or st[_S_NEXT] >= st[_S_UNTIL]):  # a run, complete
                     return RUN
                 if now >= st[_S_DEADLINE]:
                     return RUN if st[_S_FRAMES] else NOTHING
@@ -220,7 +224,7 @@ def _build_kernel():  # noqa: C901 - one compiled loop
                 ok = _fields(head, n, size, max_tags, fields)
             if ok:
                 rounds = fields[3]
-                if st[_S_FRAMES] == 0:
+                if st[_S_ROUNDS] == 0:  # a new run (the caller may already hold the start of this one)
                     ok = 0 < rounds <= st[_S_MAX]
                 else:
                     ok = fields[2] == st[_S_NEXT] and 0 < rounds and st[_S_ROUNDS] + rounds <= st[_S_MAX]
@@ -240,7 +244,7 @@ def _build_kernel():  # noqa: C901 - one compiled loop
                 else:
                     st[_S_RESTARTS] += 1
             st[_S_EXPECT] = seq + 1
-            if st[_S_FRAMES] == 0:
+            if st[_S_ROUNDS] == 0:
                 st[_S_FIRST] = fields[2]
             sent[st[_S_FRAMES]] = fields[1]
             st[_S_FRAMES] += 1

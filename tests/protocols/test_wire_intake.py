@@ -12,7 +12,7 @@ import pytest
 import zmq
 
 from protocols.timetags import TIMETAG_DTYPE
-from protocols.wire import DataReceiver, QueuedRun, SyndromeFrame, TimeTagBatch, encode
+from protocols.wire import DataReceiver, QueuedRun, SyndromeFrame, TimeTagBatch, decode, encode
 from protocols.wire.codec import timetag_batch_head
 from protocols.wire.intake import Intake
 
@@ -153,6 +153,41 @@ def test_a_run_waits_within_its_look_for_the_round_that_completes_it(ctx, tmp_pa
 
 
 def decode_tags(frame: bytes) -> np.ndarray:
-    from protocols.wire import decode
-
     return decode(frame).tags
+
+
+def test_the_kernel_applies_the_receivers_limits_as_the_codec_does(ctx, tmp_path):
+    from protocols.wire.limits import Limits
+
+    limits = Limits(max_tags=16, max_frame_bytes=400)
+    rng = np.random.default_rng(9)
+    frames = [_batch(0, 1, tags_for(0, 10, rng), 0), _batch(1, 1, tags_for(1, 20, rng), 1),  # over max_tags
+              _batch(2, 1, tags_for(2, 16, rng), 2), _batch(3, 1, tags_for(3, 8, rng), 3)]
+    assert len(frames[1]) <= 400 < len(_batch(9, 1, tags_for(9, 30, rng), 9))
+    frames.insert(2, _batch(9, 1, tags_for(9, 30, rng), 9))  # over max_frame_bytes
+    pushers, receivers = [], []
+    for name in ("python", "compiled"):
+        push = ctx.socket(zmq.PUSH)
+        push.bind(f"ipc://{tmp_path}/{name}")
+        pushers.append(push)
+        receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", limits=limits))
+    try:
+        py, compiled = receivers
+        time.sleep(0.2)
+        for push in pushers:
+            for f in frames:
+                push.send(f)
+        time.sleep(0.3)
+        ours = [_as_plain(compiled.recv_run(8, 200, busy_poll_ns=LOOK_NS)) for _ in range(3)]
+        ref = [_as_plain(py.recv_run(8, 200)) for _ in range(3)]
+        assert ours == ref
+        # The two refused frames are skipped (counted); round 1 never came, so round 2 ends the first run.
+        assert [r[1:3] if r[0] == "run" else r[0] for r in ref] == [(0, 1), (3, 1), None]
+        assert ref[0][5][0] == "TimeTagBatch" and decode(ref[0][5][1]).first_round == 2
+        assert compiled.stats["rejected"] == py.stats["rejected"] == 2 and dict(compiled.stats) == dict(py.stats)
+        assert compiled.intake_frames == 2  # rounds 0 and 3; round 2 ends a run, so it is built as a message
+    finally:
+        for s in pushers:
+            s.close(0)
+        for rx in receivers:
+            rx.close()
