@@ -191,3 +191,70 @@ def test_the_kernel_applies_the_receivers_limits_as_the_codec_does(ctx, tmp_path
             s.close(0)
         for rx in receivers:
             rx.close()
+
+
+def _random_queue(rng: np.random.Generator, n: int) -> list[bytes]:
+    """n frames a device might send: mostly small batches that continue, with gaps, repeats, restarts,
+    junk, non-canonical forms, large batches, no-round batches and other messages mixed in."""
+    bits = np.zeros((1, 1), np.uint8)
+    out, r, seq = [], 0, 0
+    for _ in range(n):
+        kind = rng.choice(["small"] * 8 + ["gap", "back", "junk", "keys", "large", "empty", "syndrome", "multi"])
+        if kind == "gap":
+            r += int(rng.integers(1, 4))
+        elif kind == "back":
+            r = max(0, r - int(rng.integers(1, 3)))
+        if kind == "junk":
+            out.append(bytes(rng.integers(0, 256, int(rng.integers(1, 40)), dtype=np.uint8)))
+            continue
+        if kind == "syndrome":
+            out.append(encode(SyndromeFrame(first_round=r, n_rounds=1, n_measurements=4, measurements=bits,
+                                            erasures=bits, seq=seq, t_send_ns=seq)))
+            seq += 1
+            continue
+        n_rounds = 0 if kind == "empty" else int(rng.integers(2, 4)) if kind == "multi" else 1
+        frame = _batch(r, n_rounds, tags_for(r, 3000 if kind == "large" else int(rng.integers(0, 60)), rng), seq)
+        if kind == "keys":
+            body = msgpack.unpackb(frame)
+            frame = msgpack.packb({"kind": body.pop("kind"), **body}, use_bin_type=True)
+        out.append(frame)
+        seq = seq + 1 if rng.random() > 0.05 else max(0, seq - 3)
+        r += n_rounds
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_queues_come_out_alike_on_both_paths(ctx, tmp_path, seed):
+    rng = np.random.default_rng(100 + seed)
+    frames = _random_queue(rng, 60)
+    max_rounds = int(rng.integers(1, 8))
+    pushers, receivers = [], []
+    for name in ("python", "compiled"):
+        push = ctx.socket(zmq.PUSH)
+        push.setsockopt(zmq.SNDHWM, 0)
+        push.bind(f"ipc://{tmp_path}/{name}")
+        pushers.append(push)
+        receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", hwm=1000))
+    try:
+        py, compiled = receivers
+        time.sleep(0.1)
+        for push in pushers:
+            for f in frames:
+                push.send(f)
+        time.sleep(0.2)
+        ref, ours = [], []
+        while True:
+            a = _as_plain(py.recv_run(max_rounds, 30))
+            b = _as_plain(compiled.recv_run(max_rounds, 30, busy_poll_ns=LOOK_NS))
+            ref.append(a)
+            ours.append(b)
+            if a == (None,) or b == (None,):
+                break
+        assert ours == ref
+        assert dict(compiled.stats) == dict(py.stats) and compiled.codec.accepted == py.codec.accepted
+        assert compiled.intake_frames > 0
+    finally:
+        for s in pushers:
+            s.close(0)
+        for rx in receivers:
+            rx.close()
