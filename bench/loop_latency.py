@@ -14,7 +14,10 @@ The controller runs as a lab runs a real-time controller on a core of its own: `
 BUSY_POLL_US (it looks for the next batch that long before sleeping; `latency_busy_poll_us` reports it), and
 the ping-pong's echo, which stands where the controller stands, waits the same way; the device side of both
 sleeps in its receive. `latency_sleeping_us_p50` and `pingpong_sleeping_us_p50` are context: both exchanges
-with every side sleeping in its receive at once.
+with every side sleeping in its receive at once. `latency_endpoints_only_us_p50` is context too: the same
+exchange with the controller replaced by our protocol endpoints alone (session, busy-polling compiled receive,
+command path) answering each block at once, with no ingest, decoding or policy: what this repository's
+Python endpoints and ZeroMQ cost before the controller does any work.
 """
 
 from __future__ import annotations
@@ -79,6 +82,58 @@ def _echo(ping_addr: str, pong_addr: str, reply_size: int, n: int, burst: int, b
     ctx.destroy(0)
 
 
+class _Child:
+    """A function in a spawned process, behind the part of Popen's interface the loop uses."""
+
+    def __init__(self, target, *args) -> None:  # noqa: ANN001 - a bench helper
+        self._p = mp.get_context("spawn").Process(target=target, args=args)
+        self._p.start()
+
+    def poll(self) -> int | None:
+        return self._p.exitcode
+
+    def wait(self, timeout: float) -> None:
+        self._p.join(timeout)
+
+    def kill(self) -> None:
+        self._p.kill()
+
+
+def _endpoints_only(connect: str, blocks: int, frames: int, busy_poll_us: float) -> None:
+    """A controller with no work: our protocol endpoints (session, compiled busy-polling receive, command
+    path) answering each block's last round at once with a Pauli-frame update. Context for how much of the
+    reaction time the controller's own work takes."""
+    from protocols.wire import DataReceiver, PauliFrameUpdate, QueuedRun
+
+    ctx = zmq.Context()
+    session = ControlSession(SessionConfig(
+        endpoint="endpoints-only", role=Role.CONTROLLER, code=code_to_wire(CodeSpec("rotated_surface", 5, 5, "Z")),
+        channel_map=ChannelMap(qubits=np.zeros(0, "<i4"), rails=np.zeros((0, 2), "<i4")),
+        clock_hz=1e6, epoch_ns=0, heartbeat_ms=1000, missed_heartbeats=10,
+    ))
+    control = ControlEndpoint(ctx, session, connect)
+    data = DataReceiver(ctx, data_address(connect), hwm=4)
+    data.prepare_intake()
+    control.start()
+    while not session.established:
+        control.poll(50)
+    action = PauliFrameUpdate(qubits=np.zeros(0, "<i4"), paulis=np.zeros(0, "u1"))
+    spin, expected = int(busy_poll_us * 1000), 0
+    while expected < blocks * frames:
+        msg = data.recv_run(4096, 20, spin, (expected // frames + 1) * frames)
+        if type(msg) is QueuedRun and msg.n_rounds:
+            expected = msg.first_round + msg.n_rounds
+            if expected % frames == 0:
+                control.send(session.command(action, expected, time.monotonic_ns()))
+        control.poll(0)
+    t_end = time.monotonic() + 2
+    while session.pending and time.monotonic() < t_end:
+        control.poll(20)
+    data.close()
+    control.close()
+    ctx.destroy(0)
+
+
 def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1, busy_poll_us: float = 0) -> np.ndarray:
     """Round trips (us) of a bare PUSH->PULL ping and DEALER->ROUTER pong with a child process. With `burst`
     > 1 each ping is the last of `burst` frames sent back to back (the echo answers the last one), timed from
@@ -107,8 +162,10 @@ def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1, busy_poll_u
     return out
 
 
-def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: float = BUSY_POLL_US) -> dict:
-    """Reaction times (us) of the real controller process to one-round messages, d=5."""
+def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: float = BUSY_POLL_US,
+                 endpoints_only: bool = False) -> dict:
+    """Reaction times (us) of the real controller process to one-round messages, d=5 (with
+    `endpoints_only`: of `_endpoints_only`, our endpoints doing no controller work)."""
     cfg = yaml.safe_load((ROOT / "configs/default.yaml").read_text())
     cfg["code"].update(distance=5, rounds=5)
     cfg["controller"].update(decoder=decoder, policy={}, busy_poll_us=busy_poll_us)
@@ -137,11 +194,14 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: f
     control = ControlEndpoint(ctx, session, f"ipc://{tmp}/dev")
     data = DataSender(ctx, data_address(control.address), bind=True)
     summary = Path(tmp) / "summary.json"
-    ctl = subprocess.Popen(
-        [sys.executable, "-m", "quantacore", "control", "--config", str(cfg_path), "--connect", control.address,
-         "--rounds", str(total * F), "--summary", str(summary)],
-        stdout=subprocess.DEVNULL,
-    )
+    if endpoints_only:
+        ctl = _Child(_endpoints_only, control.address, total, F, busy_poll_us)
+    else:
+        ctl = subprocess.Popen(
+            [sys.executable, "-m", "quantacore", "control", "--config", str(cfg_path), "--connect", control.address,
+             "--rounds", str(total * F), "--summary", str(summary)],
+            stdout=subprocess.DEVNULL,
+        )
     lat = []
     try:
         t_end = time.monotonic() + 120
@@ -169,7 +229,7 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: f
             if b >= WARMUP:
                 lat.append((t1 - t0) / 1e3)
         ctl.wait(60)
-        s = json.loads(summary.read_text())
+        s = json.loads(summary.read_text()) if not endpoints_only else None
     finally:
         if ctl.poll() is None:
             ctl.kill()
@@ -179,14 +239,15 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: f
     round_frame = len(encode(TimeTagBatch(first_round=0, n_rounds=1, tags=rounds[-1])))
     fb = len(encode(got))
     return {"latencies": np.asarray(lat), "round_frame_bytes": round_frame, "feedback_frame_bytes": fb,
-            "controller_us_p50": s["latency_us"]["end_to_end"]["p50"], "rounds_lost": s["rounds_lost"],
-            "frames_per_block": F}
+            "controller_us_p50": s["latency_us"]["end_to_end"]["p50"] if s else None,
+            "rounds_lost": s["rounds_lost"] if s else None, "frames_per_block": F}
 
 
 def latency_metrics(blocks: int = BLOCKS) -> dict:
     """latency_us_p50/p99 of the loop and pingpong_us_p50 of bare pyzmq, same run, same frame sizes."""
     ours = loop_latency(blocks)
     sleeping = loop_latency(blocks // 2, busy_poll_us=0)
+    bare_ends = loop_latency(blocks // 2, endpoints_only=True)
     sizes = (ours["round_frame_bytes"], ours["feedback_frame_bytes"])
     pp = pingpong(*sizes, 2000, busy_poll_us=BUSY_POLL_US)
     pattern = pingpong(*sizes, 1000, burst=ours["frames_per_block"], busy_poll_us=BUSY_POLL_US)
@@ -201,6 +262,7 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
         "pingpong_block_pattern_us_p50": round(float(np.percentile(pattern, 50)), 1),
         "latency_busy_poll_us": BUSY_POLL_US,
         "latency_sleeping_us_p50": round(float(np.percentile(sleeping["latencies"], 50)), 1),
+        "latency_endpoints_only_us_p50": round(float(np.percentile(bare_ends["latencies"], 50)), 1),
         "pingpong_sleeping_us_p50": round(float(np.percentile(pp_sleeping, 50)), 1),
         "latency_blocks": len(lat),
         "latency_code": "rotated_surface d=5, 5 rounds + readout per block, one round per message",
