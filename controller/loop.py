@@ -250,12 +250,11 @@ class ControllerProcess:
                 last_data = time.monotonic()
                 run = type(msg) is QueuedRun
                 if run or isinstance(msg, TimeTagBatch):
+                    stamps = None
                     if run:
                         self._held = msg.held
                         first, n, tags = msg.first_round, msg.n_rounds, msg.tags
-                        now, record = time.time_ns(), pipe.latency.record
-                        for t in msg.t_send_ns:
-                            record("receive", max(0, now - t))
+                        received, stamps = time.time_ns(), msg.t_send_ns
                     else:
                         first, n, tags = self._take_contiguous(pipe, msg)
                     t_arr = time.perf_counter_ns()
@@ -264,6 +263,10 @@ class ControllerProcess:
                     self._send_feedback(pipe, fb)
                     if fb:
                         pipe.latency.record("send", float(time.perf_counter_ns() - t_send))
+                    if stamps:  # bookkeeping, after the feedback is out: the receive stage of each batch
+                        record = pipe.latency.record
+                        for t in stamps:
+                            record("receive", max(0, received - t))
                     if pipe.decoded_rounds:
                         # The feedback just sent depends on every round of the blocks it decoded; the last
                         # event they needed arrived with this batch.
