@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
+from collections.abc import Iterator
 
 import msgpack
 import numpy as np
@@ -72,6 +74,31 @@ def _as_plain(got: object) -> tuple:
     return (type(got).__name__, encode(got))
 
 
+@contextlib.contextmanager
+def both_paths(ctx: zmq.Context, tmp_path, frames: list[bytes], **rx_kw) -> Iterator[tuple[DataReceiver, DataReceiver]]:
+    """Two receivers, Python path and compiled, each with `frames` queued; closed afterwards."""
+    pushers, receivers = [], []
+    try:
+        for name in ("python", "compiled"):
+            push = ctx.socket(zmq.PUSH)
+            push.setsockopt(zmq.SNDHWM, 0)
+            push.bind(f"ipc://{tmp_path}/{name}")
+            pushers.append(push)
+            receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", hwm=1000, **rx_kw))
+        assert receivers[1].prepare_intake()
+        time.sleep(0.2)
+        for push in pushers:
+            for f in frames:
+                push.send(f)
+        time.sleep(0.3)  # all queued at both receivers
+        yield receivers[0], receivers[1]
+    finally:
+        for s in pushers:
+            s.close(0)
+        for rx in receivers:
+            rx.close()
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the intake binds libzmq through /proc/self/maps")
 def test_intake_is_available_where_pyzmq_is_installed():
     assert Intake.available()
@@ -79,21 +106,7 @@ def test_intake_is_available_where_pyzmq_is_installed():
 
 def test_busy_polling_recv_run_takes_what_the_python_path_takes(ctx, tmp_path):
     frames = _queue(np.random.default_rng(11))
-    pushers, receivers = [], []
-    for name in ("python", "compiled"):
-        push = ctx.socket(zmq.PUSH)
-        push.setsockopt(zmq.SNDHWM, 0)
-        push.bind(f"ipc://{tmp_path}/{name}")
-        pushers.append(push)
-        receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", hwm=1000))
-    try:
-        py, compiled = receivers
-        assert compiled.prepare_intake()
-        time.sleep(0.2)
-        for push in pushers:
-            for f in frames:
-                push.send(f)
-        time.sleep(0.3)  # all queued at both receivers
+    with both_paths(ctx, tmp_path, frames) as (py, compiled):
         ours = [_as_plain(compiled.recv_run(4, 2000, busy_poll_ns=LOOK_NS)) for _ in range(6)]
         ref = [_as_plain(py.recv_run(4, 2000)) for _ in range(6)]
         ours.append(_as_plain(compiled.recv_run(4, 50, busy_poll_ns=LOOK_NS)))
@@ -111,11 +124,6 @@ def test_busy_polling_recv_run_takes_what_the_python_path_takes(ctx, tmp_path):
         assert compiled._expect_seq == py._expect_seq
         # Taken in the kernel: rounds 0, 1, 2, 4 (a wide seq is still canonical enough), 6, 9, 10, 12.
         assert compiled.intake_frames == 8 and py.intake_frames == 0
-    finally:
-        for s in pushers:
-            s.close(0)
-        for rx in receivers:
-            rx.close()
 
 
 def test_a_run_waits_within_its_look_for_the_round_that_completes_it(ctx, tmp_path):
@@ -165,32 +173,15 @@ def test_the_kernel_applies_the_receivers_limits_as_the_codec_does(ctx, tmp_path
               _batch(2, 1, tags_for(2, 16, rng), 2), _batch(3, 1, tags_for(3, 8, rng), 3)]
     assert len(frames[1]) <= 400 < len(_batch(9, 1, tags_for(9, 30, rng), 9))
     frames.insert(2, _batch(9, 1, tags_for(9, 30, rng), 9))  # over max_frame_bytes
-    pushers, receivers = [], []
-    for name in ("python", "compiled"):
-        push = ctx.socket(zmq.PUSH)
-        push.bind(f"ipc://{tmp_path}/{name}")
-        pushers.append(push)
-        receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", limits=limits))
-    try:
-        py, compiled = receivers
-        time.sleep(0.2)
-        for push in pushers:
-            for f in frames:
-                push.send(f)
-        time.sleep(0.3)
+    with both_paths(ctx, tmp_path, frames, limits=limits) as (py, compiled):
         ours = [_as_plain(compiled.recv_run(8, 200, busy_poll_ns=LOOK_NS)) for _ in range(3)]
         ref = [_as_plain(py.recv_run(8, 200)) for _ in range(3)]
         assert ours == ref
-        # The two refused frames are skipped (counted); round 1 never came, so round 2 ends the first run.
+        # The two refused frames are skipped (counted); round 1 was one of them, so round 2 ends the first run.
         assert [r[1:3] if r[0] == "run" else r[0] for r in ref] == [(0, 1), (3, 1), None]
         assert ref[0][5][0] == "TimeTagBatch" and decode(ref[0][5][1]).first_round == 2
         assert compiled.stats["rejected"] == py.stats["rejected"] == 2 and dict(compiled.stats) == dict(py.stats)
         assert compiled.intake_frames == 2  # rounds 0 and 3; round 2 ends a run, so it is built as a message
-    finally:
-        for s in pushers:
-            s.close(0)
-        for rx in receivers:
-            rx.close()
 
 
 def _random_queue(rng: np.random.Generator, n: int) -> list[bytes]:
@@ -228,20 +219,7 @@ def test_random_queues_come_out_alike_on_both_paths(ctx, tmp_path, seed):
     rng = np.random.default_rng(100 + seed)
     frames = _random_queue(rng, 60)
     max_rounds = int(rng.integers(1, 8))
-    pushers, receivers = [], []
-    for name in ("python", "compiled"):
-        push = ctx.socket(zmq.PUSH)
-        push.setsockopt(zmq.SNDHWM, 0)
-        push.bind(f"ipc://{tmp_path}/{name}")
-        pushers.append(push)
-        receivers.append(DataReceiver(ctx, f"ipc://{tmp_path}/{name}", hwm=1000))
-    try:
-        py, compiled = receivers
-        time.sleep(0.1)
-        for push in pushers:
-            for f in frames:
-                push.send(f)
-        time.sleep(0.2)
+    with both_paths(ctx, tmp_path, frames) as (py, compiled):
         ref, ours = [], []
         while True:
             a = _as_plain(py.recv_run(max_rounds, 30))
@@ -253,8 +231,3 @@ def test_random_queues_come_out_alike_on_both_paths(ctx, tmp_path, seed):
         assert ours == ref
         assert dict(compiled.stats) == dict(py.stats) and compiled.codec.accepted == py.codec.accepted
         assert compiled.intake_frames > 0
-    finally:
-        for s in pushers:
-            s.close(0)
-        for rx in receivers:
-            rx.close()

@@ -447,62 +447,63 @@ def test_recv_run_hands_over_what_starts_no_run_as_a_message(ctx, tmp_path):
         rx.close()
 
 
+@pytest.fixture
+def data_pair(ctx, tmp_path):
+    """A connected DataSender (high-water mark 100) and DataReceiver over ipc, closed afterwards."""
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=100)
+    rx = DataReceiver(ctx, tx.address)
+    try:
+        assert tx.wait_ready(5.0)
+        yield tx, rx
+    finally:
+        tx.close()
+        rx.close()
+
+
 @pytest.mark.parametrize("ender", ["max_rounds", "no_rounds", "syndrome_frame", "nothing_queued"])
-def test_take_run_stops_at_what_does_not_continue_the_run(ctx, tmp_path, ender):
+def test_take_run_stops_at_what_does_not_continue_the_run(data_pair, ender):
     from protocols.wire import SyndromeFrame
 
     rng = np.random.default_rng(6)
-    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=100)
-    rx = DataReceiver(ctx, tx.address)
-    try:
-        assert tx.wait_ready(5.0)
-        for r in range(3):
-            assert tx.send_batch(r, 1, tags_for(r, 10, rng))
-        if ender == "no_rounds":
-            assert tx.send_batch(3, 0, tags_for(3, 4, rng))
-        elif ender == "syndrome_frame":
-            bits = np.zeros((1, 1), np.uint8)
-            assert tx.send_syndromes(SyndromeFrame(first_round=3, n_rounds=1, n_measurements=4, measurements=bits,
-                                                   erasures=bits, seq=0, t_send_ns=0))
-        time.sleep(0.3)
-        assert rx.recv(2000).first_round == 0
-        run = rx.take_run(1, 1 if ender == "max_rounds" else 100)
-        if ender == "max_rounds":
-            assert (run.n_rounds, run.held) == (1, None)
-            assert rx.take_queued().first_round == 2  # left queued
+    tx, rx = data_pair
+    for r in range(3):
+        assert tx.send_batch(r, 1, tags_for(r, 10, rng))
+    if ender == "no_rounds":
+        assert tx.send_batch(3, 0, tags_for(3, 4, rng))
+    elif ender == "syndrome_frame":
+        bits = np.zeros((1, 1), np.uint8)
+        assert tx.send_syndromes(SyndromeFrame(first_round=3, n_rounds=1, n_measurements=4, measurements=bits,
+                                               erasures=bits, seq=0, t_send_ns=0))
+    time.sleep(0.3)
+    assert rx.recv(2000).first_round == 0
+    run = rx.take_run(1, 1 if ender == "max_rounds" else 100)
+    if ender == "max_rounds":
+        assert (run.n_rounds, run.held) == (1, None)
+        assert rx.take_queued().first_round == 2  # left queued
+    else:
+        assert run.n_rounds == 2
+        if ender == "nothing_queued":
+            assert run.held is None
+        elif ender == "no_rounds":
+            assert isinstance(run.held, TimeTagBatch) and run.held.n_rounds == 0
         else:
-            assert run.n_rounds == 2
-            if ender == "nothing_queued":
-                assert run.held is None
-            elif ender == "no_rounds":
-                assert isinstance(run.held, TimeTagBatch) and run.held.n_rounds == 0
-            else:
-                assert isinstance(run.held, SyndromeFrame)
-    finally:
-        tx.close()
-        rx.close()
+            assert isinstance(run.held, SyndromeFrame)
 
 
 @pytest.mark.parametrize("sizes", [(5000,), (10, 5000), (5000, 10)])
-def test_a_run_continued_by_large_batches_gives_time_tag_records(ctx, tmp_path, sizes):
+def test_a_run_continued_by_large_batches_gives_time_tag_records(data_pair, sizes):
     # Large batches (the emulator's default: many blocks per message) take the message path; a run made of
     # them, alone or with small ones, must still come back as TIMETAG_DTYPE records, in order.
     rng = np.random.default_rng(8)
-    tx = DataSender(ctx, f"ipc://{tmp_path}/data", hwm=100)
-    rx = DataReceiver(ctx, tx.address)
-    try:
-        assert tx.wait_ready(5.0)
-        sent = [tags_for(r, n, rng) for r, n in enumerate((10, *sizes))]
-        for r, t in enumerate(sent):
-            assert tx.send_batch(r, 1, t)
-        time.sleep(0.3)
-        assert rx.recv(2000).first_round == 0
-        run = rx.take_run(1, 100)
-        assert run.n_rounds == len(sizes) and run.tags.dtype == TIMETAG_DTYPE
-        assert np.array_equal(run.tags, np.concatenate(sent[1:]))
-    finally:
-        tx.close()
-        rx.close()
+    tx, rx = data_pair
+    sent = [tags_for(r, n, rng) for r, n in enumerate((10, *sizes))]
+    for r, t in enumerate(sent):
+        assert tx.send_batch(r, 1, t)
+    time.sleep(0.3)
+    assert rx.recv(2000).first_round == 0
+    run = rx.take_run(1, 100)
+    assert run.n_rounds == len(sizes) and run.tags.dtype == TIMETAG_DTYPE
+    assert np.array_equal(run.tags, np.concatenate(sent[1:]))
 
 
 @pytest.mark.parametrize("n_tags", [10, 5000])
