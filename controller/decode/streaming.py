@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from controller.decode.compaction import compact_rows
+from controller.decode.compaction import Compactor
 from controller.decode.defects import add_defects
 from controller.decode.erasure import ErasureDecoder
 from controller.decode.heralds import circuit_dem
@@ -264,8 +264,8 @@ class StreamingDecoder:
         start, stop = self.schedule.tail
         tail = np.array([[start, stop, start, stop]], dtype=np.int64)
         self._tail_run = _runs(spec.rounds, tail, "B") if stop > start else []
-        self._keep_cols = np.flatnonzero(code.keep[1]).astype(np.int64)
         self._keep_all = tuple(bool(k.all()) for k in code.keep)
+        self._compact = None if self._keep_all[1] else Compactor(np.flatnonzero(code.keep[1]), code.raw.generic)
         comp = code.compact
         layers = np.arange(spec.rounds + 2)
         self._coff = np.where(layers == 0, 0, comp.first + (layers - 1) * comp.generic)
@@ -383,7 +383,7 @@ class StreamingDecoder:
             if allg:
                 target[:] = block.ravel()
             else:
-                compact_rows(block, self._keep_cols, target.reshape(m, -1))
+                self._compact(block, target.reshape(m, -1))
             pos, cur = pos + m * code.raw.generic, cur + m
         if cur == rounds and stop > rounds:
             self._events[coff[rounds] :] = ev[pos:] if allf else ev[pos:][keepf]
