@@ -341,7 +341,7 @@ class DataReceiver:
                 frame = sock.recv(copy=False)
             except zmq.Again:
                 return None
-            fields = self._starts_run(frame.bytes, max_rounds) if max_rounds else None
+            fields = self._starts_run(frame, max_rounds) if max_rounds else None
             if fields is not None:
                 t_send_ns, first_round, n_rounds, tags = fields
                 return self._take(first_round, max_rounds, [tags], [t_send_ns], n_rounds)
@@ -349,10 +349,12 @@ class DataReceiver:
                 return msg
             left = max(0, int((deadline - time.monotonic()) * 1000))  # after a rejected frame: what is left
 
-    def _starts_run(self, data: bytes, max_rounds: int) -> tuple[int, int, int, Any] | None:
+    def _starts_run(self, frame: zmq.Frame | bytes, max_rounds: int) -> tuple[int, int, int, Any] | None:
         """(send stamp, first round, rounds, record bytes) of a small canonical batch of 1 to `max_rounds`
         rounds, accounted as _accept would; None for any other frame (nothing accounted)."""
-        fields = timetag_batch_fields(data, self.codec.limits) if len(data) < self.codec.zero_copy_min_bytes else None
+        if len(frame) >= self.codec.zero_copy_min_bytes:
+            return None  # large: decoded as a message, viewing the frame (Frame.bytes would copy it)
+        fields = timetag_batch_fields(frame if type(frame) is bytes else frame.bytes, self.codec.limits)
         if fields is None or not 0 < fields[3] <= max_rounds:
             return None
         seq, t_send_ns, first_round, n_rounds, tags = fields
@@ -386,8 +388,9 @@ class DataReceiver:
                    max_rounds: int) -> tuple[int, int, Any] | Message | None:
         """How `frame` extends a run of `rounds` rounds that goes on at `next_round`: (its send stamp, rounds,
         record bytes), accounted; the message that ends the run instead; or None if it was rejected."""
-        data = frame if type(frame) is bytes else frame.bytes
-        fields = timetag_batch_fields(data, self.codec.limits) if len(data) < self.codec.zero_copy_min_bytes else None
+        small = len(frame) < self.codec.zero_copy_min_bytes  # a large frame is never copied (Frame.bytes copies)
+        data = frame if type(frame) is bytes or not small else frame.bytes
+        fields = timetag_batch_fields(data, self.codec.limits) if small else None
         msg: Message | None = None
         if fields is None:  # large, not canonical, another message or refused: the usual path
             msg = self._accept(frame)
