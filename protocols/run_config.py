@@ -82,7 +82,9 @@ class ControllerSection(StrictModel):
     busy_poll_us: float = Field(
         default=0, ge=0, le=1e6,
         description="look for the next batch this long before sleeping on the data path: a core spent on "
-                    "waiting buys a wake-up without the scheduler's delay (for a controller on its own core)",
+                    "waiting buys a wake-up without the scheduler's delay (for a controller on its own core); "
+                    "while it looks, small batches are received compiled and a block's rounds are awaited "
+                    "together (protocols/wire/intake.py)",
     )
 
     _cpus_unique = pydantic.field_validator("cpus")(_unique_cpus)
