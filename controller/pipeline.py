@@ -225,6 +225,12 @@ class ControllerPipeline:
         return code
 
     # -- switching ---------------------------------------------------------------------------------------
+    def boundary_at_or_after(self, round_index: int) -> int:
+        """First block boundary of the current code at or after `round_index`."""
+        c = self.code
+        k = max(0, -(-(round_index - c.start_round) // c.frames))
+        return c.start_round + k * c.frames
+
     @property
     def next_block_end(self) -> int | None:
         """The round (exclusive) whose arrival completes the block being assembled, for a receive that waits
@@ -232,14 +238,7 @@ class ControllerPipeline:
         c = self.code
         if c.streaming is not None or self._pending is not None:
             return None
-        done = max(0, self.expected_round - c.start_round) // c.frames  # whole blocks of this code so far
-        return c.start_round + (done + 1) * c.frames
-
-    def boundary_at_or_after(self, round_index: int) -> int:
-        """First block boundary of the current code at or after `round_index`."""
-        c = self.code
-        k = max(0, -(-(round_index - c.start_round) // c.frames))
-        return c.start_round + k * c.frames
+        return self.boundary_at_or_after(max(self.expected_round, c.start_round) + 1)
 
     def on_switch_answer(self, accepted: bool) -> list:
         """The device's answer to the pending switch (applied at its round, or refused); returns feedback."""

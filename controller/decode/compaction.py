@@ -2,9 +2,9 @@
 
 Measured (10^4 layers of d=5, 24 detectors each, 12 kept; median thread CPU time on the shared 2-core
 machine): numpy boolean column selection plus copy into the stream buffer 112 µs, `np.compress` with
-`out=` 91 µs, the generic kernel (column indices read from an array) 61 µs, a plain copy of the same bytes
+`out=` 91 µs, a kernel reading the column indices from an array 61 µs, a plain copy of the same bytes
 48 µs. A kernel compiled for one code's columns, so that every index is a constant, takes a third of the
-generic kernel's time (10^5 layers: 255 against 740 µs); a code has one such pattern, so `Compactor` builds
+index-array kernel's time (10^5 layers: 255 against 740 µs); a code has one such pattern, so `Compactor` builds
 it once (about 0.3 s, when the decoder is configured) and the stream calls it on every push.
 """
 
@@ -16,20 +16,7 @@ from collections.abc import Callable
 import numba
 import numpy as np
 
-__all__ = ["Compactor", "compact_rows"]
-
-
-@numba.njit(cache=True, nogil=True)
-def _gather(src: np.ndarray, cols: np.ndarray, dst: np.ndarray) -> None:  # pragma: no cover - compiled
-    k = cols.shape[0]
-    for r in range(src.shape[0]):
-        for j in range(k):
-            dst[r, j] = src[r, cols[j]]
-
-
-def compact_rows(src: np.ndarray, cols: np.ndarray, dst: np.ndarray) -> None:
-    """dst[r, j] = src[r, cols[j]]: uint8 src (m, n), int64 cols (k,), uint8 dst (m, k), C-contiguous rows."""
-    _gather(src, cols, dst)
+__all__ = ["Compactor"]
 
 
 @functools.lru_cache(maxsize=32)
@@ -47,7 +34,7 @@ def _kernel_for(cols: tuple[int, ...]) -> Callable[[np.ndarray, np.ndarray], Non
 
 
 class Compactor:
-    """`compact_rows` for one fixed set of columns, compiled for them."""
+    """dst[r, j] = src[r, cols[j]] for one fixed set of columns, compiled for them."""
 
     def __init__(self, cols: np.ndarray, width: int) -> None:
         """Keep columns `cols` (increasing, below `width`) of rows `width` wide."""
