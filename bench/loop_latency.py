@@ -4,9 +4,13 @@ The bench plays the device itself (this process) and runs the real controller as
 (`quantacore control`). Every round of a d=5 memory block travels as its own TimeTagBatch; after the block's
 last round the device waits for the controller's feedback (the Pauli-frame update that depends on that block)
 and times the wait. `latency_us_*` is that reaction time as the device sees it: from handing the last round
-to ZeroMQ to receiving the feedback, round trip included, like the ping-pong it is compared with.
+to ZeroMQ to receiving the feedback, round trip included, like the ping-pong it is compared with. The device
+stamps at its sockets (`DataSender.last_send_ns`, `ControlEndpoint.last_recv_ns`), as a hardware endpoint
+stamps at its port: its own encoding of the round and decoding of the command, which the ping-pong does not
+have either, are outside the window; everything the controller does is inside it.
 `pingpong_us_p50` is a bare pyzmq exchange between the same two kinds of sockets (PUSH -> PULL out,
-ROUTER <- DEALER back) with frames of the same sizes as ours, to a child process that only echoes.
+ROUTER <- DEALER back) over the same transport (ipc) with frames of the same sizes as ours, to a child
+process that only echoes.
 `controller_us_p50` is the controller's own end-to-end figure (arrival of the round -> feedback sent).
 `pingpong_block_pattern_us_p50` is context: the same bare exchange with our message pattern (a block's frames
 sent back to back, the last one answered), i.e. what the transport alone costs for this pattern.
@@ -141,10 +145,12 @@ def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1, busy_poll_u
     ctx = zmq.Context()
     push = ctx.socket(zmq.PUSH)
     router = ctx.socket(zmq.ROUTER)
-    pp = push.bind_to_random_port("tcp://127.0.0.1")
-    rp = router.bind_to_random_port("tcp://127.0.0.1")
+    tmp = tempfile.mkdtemp(prefix="quantacore-pingpong-")  # ipc, as the loop's device and controller talk
+    ping_addr, pong_addr = f"ipc://{tmp}/ping", f"ipc://{tmp}/pong"
+    push.bind(ping_addr)
+    router.bind(pong_addr)
     child = mp.get_context("spawn").Process(
-        target=_echo, args=(f"tcp://127.0.0.1:{pp}", f"tcp://127.0.0.1:{rp}", pong_size, n, burst, busy_poll_us)
+        target=_echo, args=(ping_addr, pong_addr, pong_size, n, burst, busy_poll_us)
     )
     child.start()
     peer, _ = router.recv_multipart()
@@ -212,9 +218,8 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: f
         for b in range(total):
             for f in range(F):
                 r = b * F + f
-                if f == F - 1:
-                    t0 = time.perf_counter_ns()
                 data.send_batch(r, 1, rounds[r])
+            t0 = data.last_send_ns  # the last round handed to ZeroMQ (after its encoding)
             got = None
             deadline = time.monotonic() + 30
             while got is None:
@@ -224,7 +229,7 @@ def loop_latency(blocks: int = BLOCKS, decoder: str = "erasure", busy_poll_us: f
                 for m in control.poll(1):
                     if isinstance(m, FeedbackCommand):
                         got = m
-            t1 = time.perf_counter_ns()
+                        t1 = control.last_recv_ns  # its frame received (before the device decoded it)
             control.send(session.acknowledge(got.command_id, CommandStatus.APPLIED, got.apply_at_round, 0))
             if b >= WARMUP:
                 lat.append((t1 - t0) / 1e3)

@@ -105,6 +105,9 @@ class DataSender:
         self.sent_frames = 0
         self.dropped_frames = 0
         self.dropped_rounds = 0
+        # When the latest frame was handed to ZeroMQ (time.monotonic_ns; 0: none yet): where a device that
+        # times its controller's reaction starts the clock, after its own encoding (ControlEndpoint.last_recv_ns).
+        self.last_send_ns = 0
 
     def allocate(self, n: int) -> np.ndarray:
         """A writable TIMETAG_DTYPE[n] batch inside a frame buffer: fill it and pass it (or a prefix of it) to
@@ -169,12 +172,16 @@ class DataSender:
         commands it processes only now and then, so a send can find the pipe "full" long after it drained.
         Asking ZMQ_EVENTS processes them: done only after a refusal, it costs nothing on the common path.
         """
+        t = time.monotonic_ns()
         try:
-            return self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
+            out = self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
         except zmq.Again:
             if not self._sock.get(_EVENTS) & _POLLOUT:
                 raise
-            return self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
+            t = time.monotonic_ns()
+            out = self._sock.send(frame, _NOBLOCK, copy=copy, track=track)
+        self.last_send_ns = t  # only a frame ZeroMQ took
+        return out
 
     def _send_parts(self, parts: list[Any]) -> None:
         """Send one encoded frame: small ones as they are, large ones from a reusable buffer without a copy."""
@@ -522,6 +529,9 @@ class ControlEndpoint:
         self.reconnects = 0
         self._ctx, self._hwm, self._curve, self._requested = ctx, hwm, curve, address
         self._peer_id: bytes | None = None
+        # When the latest frame arrived (time.monotonic_ns, taken as the receive returns, before decoding;
+        # 0: none yet): where the reaction to a command's sender is stopped (DataSender.last_send_ns).
+        self.last_recv_ns = 0
         self._sock = self._open(address)
 
     def _open(self, address: str) -> zmq.Socket:
@@ -609,6 +619,7 @@ class ControlEndpoint:
             flags = 0
         now = time.monotonic_ns()
         if f is not None:
+            self.last_recv_ns = now
             parts = [f.bytes]
             while f.more:  # each part's flag from its Frame: asking the socket (ZMQ_RCVMORE) costs µs
                 f = sock.recv(flags, copy=False)

@@ -566,3 +566,41 @@ def test_control_path_never_refuses_what_a_peer_keeping_up_has_room_for(ctx, tmp
     finally:
         dev.close()
         ctl.close()
+
+
+def test_endpoints_stamp_the_frames_they_hand_to_and_take_from_zeromq(ctx, tmp_path):
+    """The wire stamps a device times its controller's reaction with (bench/loop_latency.py): a data send
+    stamps only a frame ZeroMQ took, a control receive stamps the frame before it is decoded."""
+    dev = ControlEndpoint(ctx, session(Role.DEVICE, "emulator", hb=1000), f"ipc://{tmp_path}/control")
+    ctl = ControlEndpoint(ctx, session(Role.CONTROLLER, "controller", hb=1000), dev.address)
+    tx = DataSender(ctx, f"ipc://{tmp_path}/data", bind=True, hwm=1)
+    rx = DataReceiver(ctx, tx.address, hwm=1)  # never reads: the queue fills
+    try:
+        assert tx.last_send_ns == 0 and dev.last_recv_ns == 0
+        assert tx.wait_ready(5)
+        t0 = time.monotonic_ns()
+        assert tx.send_batch(0, 1, tags_for(0, 3, np.random.default_rng(1)))
+        t1 = time.monotonic_ns()
+        assert t0 <= tx.last_send_ns <= t1
+        stamped = tx.last_send_ns
+        while tx.send_batch(1, 1, tags_for(1, 3, np.random.default_rng(2))):
+            stamped = tx.last_send_ns  # queued until the high-water mark refuses one
+        assert tx.last_send_ns == stamped and tx.stats["dropped_batches"] == 1  # the refused frame left it alone
+        ctl.start()
+        pump(dev, ctl, until=lambda: ctl.session.established and dev.session.established)
+        cmd = ctl.session.command(SetParameter(name="pump_mw", value=3.0), apply_at_round=10, now_ns=time.monotonic_ns())
+        t_sent = time.monotonic_ns()
+        ctl.send(cmd)
+        got = []
+        while not got:
+            got = dev.poll(1000)
+            t_back = time.monotonic_ns()
+        assert got == [cmd] and t_sent <= dev.last_recv_ns <= t_back
+        ctl.send(cmd)  # the same seq again: refused by the session, still a frame that arrived
+        t_dup = time.monotonic_ns()
+        pump(dev, until=lambda: dev.last_recv_ns > t_dup, timeout_s=5)
+    finally:
+        rx.close()
+        tx.close()
+        dev.close()
+        ctl.close()
