@@ -265,6 +265,9 @@ def latency_metrics(blocks: int = BLOCKS) -> dict:
         "latency_over_pingpong": round(float(np.percentile(lat, 50) / np.percentile(pp, 50)), 3),
         "controller_us_p50": round(float(ours["controller_us_p50"]), 1),
         "pingpong_block_pattern_us_p50": round(float(np.percentile(pattern, 50)), 1),
+        # The floor of any controller under this pattern (it must take all of a block's frames before it can
+        # answer), over the ping-pong the 1.5x target is set against.
+        "block_pattern_over_pingpong": round(float(np.percentile(pattern, 50) / np.percentile(pp, 50)), 3),
         "latency_busy_poll_us": BUSY_POLL_US,
         "latency_sleeping_us_p50": round(float(np.percentile(sleeping["latencies"], 50)), 1),
         "latency_endpoints_only_us_p50": round(float(np.percentile(bare_ends["latencies"], 50)), 1),
