@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -165,6 +166,7 @@ def pingpong(ping_size: int, pong_size: int, n: int, burst: int = 1, busy_poll_u
         out[i] = (time.perf_counter_ns() - t0) / 1e3
     child.join(10)
     ctx.destroy(0)
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 

@@ -119,37 +119,38 @@ def _signal_clicks(outcomes, present, chan_map, slot_order, slot_ps, period_ps, 
             while b < m and ks[b] == ks[a]:
                 b += 1
             run = b - a
-            lo = hi = kt[a]
-            for u in range(a + 1, b):
-                lo = min(lo, kt[u])
-                hi = max(hi, kt[u])
-            span = hi - lo + 1
             if run == 1:
                 st[k] = kt[a]
                 sc[k] = kc[a]
-            elif run <= _RANK_SORT_MAX and span <= _COUNT_SORT_SPAN_PS:
-                for v in range(span + 1):
-                    cnt[v] = 0
-                for u in range(a, b):  # cnt[d + 1]: tags at lo + d; then prefix sums: where time lo + d starts
-                    cnt[kt[u] - lo + 1] += 1
-                for v in range(1, span + 1):
-                    cnt[v] += cnt[v - 1]
-                for u in range(a, b):  # in slot order, so equal times stay in slot order
-                    d = kt[u] - lo
-                    at = k + cnt[d]
-                    cnt[d] += 1
-                    st[at] = kt[u]
-                    sc[at] = kc[u]
             elif run <= _RANK_SORT_MAX:
-                for u in range(a, b):
-                    tu = kt[u]
-                    rank = 0
-                    for v in range(a, u):  # ties keep slot order: earlier equal tags rank first
-                        rank += kt[v] <= tu
-                    for v in range(u + 1, b):
-                        rank += kt[v] < tu
-                    st[k + rank] = tu
-                    sc[k + rank] = kc[u]
+                lo = hi = kt[a]
+                for u in range(a + 1, b):
+                    lo = min(lo, kt[u])
+                    hi = max(hi, kt[u])
+                span = hi - lo + 1
+                if span <= _COUNT_SORT_SPAN_PS:
+                    for v in range(span + 1):
+                        cnt[v] = 0
+                    for u in range(a, b):  # cnt[d + 1]: tags at lo + d; then prefix sums: where time lo + d starts
+                        cnt[kt[u] - lo + 1] += 1
+                    for v in range(1, span + 1):
+                        cnt[v] += cnt[v - 1]
+                    for u in range(a, b):  # in slot order, so equal times stay in slot order
+                        d = kt[u] - lo
+                        at = k + cnt[d]
+                        cnt[d] += 1
+                        st[at] = kt[u]
+                        sc[at] = kc[u]
+                else:
+                    for u in range(a, b):
+                        tu = kt[u]
+                        rank = 0
+                        for v in range(a, u):  # ties keep slot order: earlier equal tags rank first
+                            rank += kt[v] <= tu
+                        for v in range(u + 1, b):
+                            rank += kt[v] < tu
+                        st[k + rank] = tu
+                        sc[k + rank] = kc[u]
             else:
                 order = np.argsort(kt[a:b], kind="mergesort")
                 for u in range(run):

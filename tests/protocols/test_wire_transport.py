@@ -596,7 +596,7 @@ def test_endpoints_stamp_the_frames_they_hand_to_and_take_from_zeromq(ctx, tmp_p
             got = dev.poll(1000)
             t_back = time.monotonic_ns()
         assert got == [cmd] and t_sent <= dev.last_recv_ns <= t_back
-        ctl.send(cmd)  # the same seq again: refused by the session, still a frame that arrived
+        ctl.send(cmd)  # the same frame again (never acknowledged, so the device takes it again): stamped too
         t_dup = time.monotonic_ns()
         pump(dev, until=lambda: dev.last_recv_ns > t_dup, timeout_s=5)
     finally:
